@@ -1,0 +1,23 @@
+"""The one error a bad scenario raises."""
+
+from __future__ import annotations
+
+
+class ScenarioError(ValueError):
+    """A scenario field holds a value that is not allowed.
+
+    ``field`` is the dotted path (``workload.zipf_alpha``, ``tiers.0.capacity``),
+    ``value`` the offending value and ``allowed`` a short description of what would be
+    accepted. ``str(error)`` is a single line that names all three.
+    """
+
+    def __init__(self, field: str, value: object, allowed: str):
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+        super().__init__(f"{field} = {value!r}: {allowed}")
+
+    def under(self, prefix: str) -> ScenarioError:
+        """The same error with ``prefix`` put in front of its field path."""
+        return ScenarioError(f"{prefix}.{self.field}" if self.field else prefix, self.value,
+                             self.allowed)

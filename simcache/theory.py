@@ -1,0 +1,93 @@
+"""Closed-form results the simulator is checked against (see DESIGN.md, Fidelity)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def _solve_increasing(f, target: float, lo: float = 1e-12, hi: float = 1.0) -> float:
+    """x with f(x) = target for increasing f, by bisection on a log scale."""
+    while f(hi) < target:
+        hi *= 2.0
+        if hi > 1e300:
+            raise ValueError("no solution: target exceeds what the function reaches")
+    for _ in range(200):
+        mid = math.sqrt(lo * hi)
+        if f(mid) < target:
+            lo = mid
+        else:
+            hi = mid
+        if hi / lo < 1 + 1e-12:
+            break
+    return math.sqrt(lo * hi)
+
+
+def che_lru_hit_ratio(p: np.ndarray, capacity: int) -> float:
+    """LRU hit ratio under independent requests: Che's approximation (Che et al., 2002).
+
+    Solve Σᵢ (1 − e^(−pᵢ·T)) = C for the characteristic time T; hit ratio is
+    Σᵢ pᵢ(1 − e^(−pᵢ·T)).
+    """
+    p = np.asarray(p, dtype=float)
+    if capacity >= len(p):
+        return 1.0
+    if capacity <= 0:
+        return 0.0
+    t = _solve_increasing(lambda x: float(np.sum(-np.expm1(-p * x))), capacity)
+    return float(np.sum(p * -np.expm1(-p * t)))
+
+
+def fifo_random_hit_ratio(p: np.ndarray, capacity: int) -> float:
+    """FIFO or RANDOM hit ratio under independent requests (Gelenbe 1973; Fricker et al. 2012).
+
+    Solve Σᵢ pᵢT/(1 + pᵢT) = C; hit ratio is Σᵢ pᵢ · pᵢT/(1 + pᵢT).
+    """
+    p = np.asarray(p, dtype=float)
+    if capacity >= len(p):
+        return 1.0
+    if capacity <= 0:
+        return 0.0
+    t = _solve_increasing(lambda x: float(np.sum(p * x / (1 + p * x))), capacity)
+    return float(np.sum(p * (p * t / (1 + p * t))))
+
+
+def static_lfu_hit_ratio(p: np.ndarray, capacity: int) -> float:
+    """The best any policy can do under independent requests: keep the C most popular keys."""
+    p = np.sort(np.asarray(p, dtype=float))[::-1]
+    return float(p[:max(0, capacity)].sum())
+
+
+def ttl_hit_ratio(p: np.ndarray, rate_rps: float, ttl_s: float) -> float:
+    """Hit ratio of an unbounded cache whose entries live ``ttl_s`` after a miss.
+
+    Key i is requested at Poisson rate λᵢ = pᵢ·rate. Each miss starts a window of length T
+    in which every request hits, so a key's hit probability is λᵢT/(1 + λᵢT).
+    """
+    lam_t = np.asarray(p, dtype=float) * rate_rps * ttl_s
+    return float(np.sum(np.asarray(p) * lam_t / (1 + lam_t)))
+
+
+def erlang_c(servers: int, offered_load: float) -> float:
+    """Probability that an arrival must wait in an M/M/c queue (Erlang C).
+
+    ``offered_load`` is a = λ/μ in Erlangs; requires a < c.
+    """
+    c, a = servers, offered_load
+    if a >= c:
+        return 1.0
+    term, total = 1.0, 1.0  # running a^k/k!, summed for k < c
+    for k in range(1, c):
+        term *= a / k
+        total += term
+    top = term * a / c * (c / (c - a))  # a^c/c! · c/(c−a)
+    return top / (total + top)
+
+
+def mmc_mean_wait_s(arrival_rps: float, service_s: float, servers: int) -> float:
+    """Mean queueing delay Wq = C(c, a)/(cμ − λ) of an M/M/c queue, in seconds."""
+    mu = 1.0 / service_s
+    if arrival_rps >= servers * mu:
+        return math.inf
+    return erlang_c(servers, arrival_rps / mu) / (servers * mu - arrival_rps)
