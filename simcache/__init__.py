@@ -12,10 +12,11 @@ from .policies import POLICIES
 from .replay import ReplayResult, replay
 from .result import Result, compare
 from .scenario import Database, Metrics, Scenario, Strategy, Tier, Workload
+from .sweep import sweep
 
 __version__ = "0.1.0"
 
 __all__ = [
     "POLICIES", "Database", "Metrics", "ReplayResult", "Result", "Scenario", "ScenarioError",
-    "Strategy", "Tier", "Workload", "compare", "replay", "run", "__version__",
+    "Strategy", "Tier", "Workload", "compare", "replay", "run", "sweep", "__version__",
 ]
