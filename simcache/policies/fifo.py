@@ -19,6 +19,10 @@ class FIFO(Store):
     def _victim(self) -> Hashable:
         return next(iter(self._data))
 
+    def _evict(self) -> None:
+        self._data.popitem(last=False)  # the victim is first in order; no bookkeeping to undo
+        self.evictions += 1
+
     def access(self, key: Hashable) -> bool:
         data = self._data
         if key in data:

@@ -11,10 +11,6 @@ from .registry import register
 POOL_SIZE = 16  # EVPOOL_SIZE in Redis's evict.c
 
 
-def _stamp_of(item: tuple[int, Hashable]) -> int:
-    return item[0]
-
-
 @register
 class RedisLRU(SampledKeys, Store):
     """``allkeys-lru`` as Redis implements it (evict.c, ``maxmemory-samples``).
@@ -63,7 +59,7 @@ class RedisLRU(SampledKeys, Store):
                 if item[0] >= pool[-1][0]:
                     continue  # less idle than every candidate already pooled
                 pooled.discard(pool.pop()[1])
-            bisect.insort(pool, item, key=_stamp_of)
+            bisect.insort(pool, item)  # stamps are unique, so keys are never compared
             pooled.add(key)
         # Redis checks only that a pooled key still exists, not whether it was touched since.
         while pool:
