@@ -330,7 +330,10 @@ class Simulation:
             "db_writes": tot.db_writes,
             "db_reads_per_s": tot.db_reads / span,
             "db_wait_mean_ms": tot.db_wait_sum / tot.db_ops * 1000.0 if tot.db_ops else 0.0,
-            "db_utilization": tot.db_busy_s / (sc.database.concurrency * span),
+            # Busy time includes clearing any backlog after the last arrival, so divide by
+            # the time until the database went idle, not by the arrival span alone.
+            "db_utilization": tot.db_busy_s / (sc.database.concurrency
+                                               * max(span, self.env.now - self.t0)),
             "latency_mean_ms": lat.mean,
             "latency_p50_ms": lat.quantile(0.50),
             "latency_p95_ms": lat.quantile(0.95),

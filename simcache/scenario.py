@@ -345,7 +345,7 @@ class Scenario:
                 node[_index(node, last, path)] = value
             elif isinstance(node, dict):
                 if last not in node:
-                    _unknown(node, last, path)
+                    _unknown(node, last, path, value)
                 node[last] = value
             else:
                 raise ScenarioError(path, value, "does not name a field")
@@ -381,10 +381,11 @@ def _index(node: list, part: str, path: str) -> int:
     return int(part)
 
 
-def _unknown(node: dict, part: str, path: str) -> None:
+def _unknown(node: dict, part: str, path: str, value: Any = None) -> None:
     hint = difflib.get_close_matches(part, list(node), n=1)
     more = f"did you mean {hint[0]!r}? " if hint else ""
-    raise ScenarioError(path, part, f"unknown field; {more}allowed: {', '.join(node)}")
+    raise ScenarioError(path, part if value is None else value,
+                        f"unknown field {part!r}; {more}allowed: {', '.join(node)}")
 
 
 def _step(node: Any, part: str, path: str) -> Any:

@@ -39,6 +39,23 @@ def che_lru_hit_ratio(p: np.ndarray, capacity: int) -> float:
     return float(np.sum(p * -np.expm1(-p * t)))
 
 
+def lru_capacity_for(p: np.ndarray, target_hit_ratio: float) -> int:
+    """The smallest LRU capacity whose Che hit ratio reaches ``target_hit_ratio``."""
+    p = np.asarray(p, dtype=float)
+    if not 0.0 <= target_hit_ratio <= 1.0:
+        raise ValueError(f"target_hit_ratio = {target_hit_ratio!r}: must be between 0 and 1")
+    lo, hi = 0, len(p)  # che(lo) < target <= che(hi)
+    if che_lru_hit_ratio(p, lo) >= target_hit_ratio:
+        return 0
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if che_lru_hit_ratio(p, mid) >= target_hit_ratio:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
 def fifo_random_hit_ratio(p: np.ndarray, capacity: int) -> float:
     """FIFO or RANDOM hit ratio under independent requests (Gelenbe 1973; Fricker et al. 2012).
 
