@@ -9,6 +9,7 @@ True
 from .engine import run
 from .errors import ScenarioError
 from .policies import POLICIES
+from .presets import PRESETS, preset
 from .replay import ReplayResult, replay
 from .result import Result, compare
 from .scenario import Database, Metrics, Scenario, Strategy, Tier, Workload
@@ -17,6 +18,7 @@ from .sweep import sweep
 __version__ = "0.1.0"
 
 __all__ = [
-    "POLICIES", "Database", "Metrics", "ReplayResult", "Result", "Scenario", "ScenarioError",
-    "Strategy", "Tier", "Workload", "compare", "replay", "run", "sweep", "__version__",
+    "POLICIES", "PRESETS", "Database", "Metrics", "ReplayResult", "Result", "Scenario",
+    "ScenarioError", "Strategy", "Tier", "Workload", "compare", "preset", "replay", "run",
+    "sweep", "__version__",
 ]

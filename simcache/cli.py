@@ -1,0 +1,223 @@
+"""The ``simcache`` command: run a scenario, sweep a field, check the environment.
+
+Bad input of any kind prints one line, ``simcache: error: <message>``, and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import tomllib
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from . import __version__
+
+EXIT_USAGE = 2
+SWEEP_COLUMNS = ("hit_ratio", "db_reads_per_s", "latency_p50_ms", "latency_p99_ms",
+                 "stale_reads")
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported on one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line on stderr instead of usage plus message."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+# -- reading the scenario ----------------------------------------------------------------
+def parse_value(text: str) -> Any:
+    """A ``--set`` value: a TOML value (30, 0.5, true, [], "x"), ``none``, else the text."""
+    if text.strip().lower() in ("none", "null"):
+        return None
+    try:
+        return tomllib.loads("v = " + text)["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def parse_assignment(text: str, option: str = "--set") -> tuple[str, str]:
+    path, sep, value = text.partition("=")
+    path = path.strip()
+    if not sep or not path or any(not part for part in path.split(".")):
+        raise UsageError(f"{option} {text!r}: expected dotted.path=value, "
+                         "e.g. tiers.0.capacity=500")
+    return path, value.strip()
+
+
+def load_scenario(args: argparse.Namespace) -> Any:
+    """The scenario named by --config or --preset (default: Scenario()), with --set applied."""
+    from .presets import preset
+    from .scenario import Scenario
+
+    if args.config and args.preset:
+        raise UsageError("--config and --preset: give one or the other")
+    if args.config:
+        scenario = Scenario.load(args.config)
+    elif args.preset:
+        scenario = preset(args.preset)
+    else:
+        scenario = Scenario()
+    changes = {}
+    for item in args.set or ():
+        path, value = parse_assignment(item)
+        changes[path] = parse_value(value)
+    return scenario.with_values(changes) if changes else scenario
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe number: floats that are not finite become null."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float) or hasattr(value, "item"):
+        value = value.item() if hasattr(value, "item") else value
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        return value
+    return value
+
+
+# -- commands ----------------------------------------------------------------------------
+def cmd_run(args: argparse.Namespace) -> int:
+    from .engine import run
+
+    scenario = load_scenario(args)
+    result = run(scenario)
+    if args.json:
+        payload = {"scenario": scenario.to_dict(),
+                   "summary": {k: _plain(v) for k, v in result.summary.items()}}
+        print(json.dumps(payload, indent=2, allow_nan=False))
+    else:
+        print(result.table())
+    return 0
+
+
+def _fmt_cell(key: str, value: Any) -> str:
+    if isinstance(value, float):
+        if key.endswith("_ratio") or key == "db_utilization":
+            return f"{value:.1%}"
+        if key.endswith("_ms"):
+            return f"{value:.2f}"
+        return f"{value:,.1f}" if abs(value) < 1e6 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return "none" if value is None else str(value)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from .sweep import sweep
+
+    scenario = load_scenario(args)
+    path, text = parse_assignment(args.vary, "--vary")
+    values = [parse_value(v.strip()) for v in text.split(",") if v.strip()]
+    if not values:
+        raise UsageError(f"--vary {args.vary!r}: give at least one value after '='")
+    columns = [c.strip() for c in args.columns.split(",") if c.strip()]
+    frame = sweep(scenario, path, values)
+    unknown = [c for c in columns if c not in frame.columns]
+    if unknown:
+        raise UsageError(f"--columns: {', '.join(unknown)} not in the summary; try "
+                         f"{', '.join(SWEEP_COLUMNS)}")
+    frame = frame[[path, *columns]]
+    if args.json:
+        rows = [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+        print(json.dumps(rows, indent=2, allow_nan=False))
+        return 0
+    cells = [[_fmt_cell(c, row[c]) for c in frame.columns] for row in frame.to_dict("records")]
+    widths = [max(len(str(c)), *(len(r[i]) for r in cells)) for i, c in enumerate(frame.columns)]
+    print(scenario.describe())
+    print("  ".join(str(c).rjust(w) for c, w in zip(frame.columns, widths, strict=True)))
+    for row in cells:
+        print("  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)))
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor import main as doctor
+
+    return doctor()
+
+
+def cmd_policies(args: argparse.Namespace) -> int:
+    from .policies import POLICIES
+
+    width = max(len(name) for name in POLICIES)
+    for name, cls in POLICIES.items():
+        module = sys.modules.get(cls.__module__)
+        doc = (module.__doc__ if module and module.__doc__ else cls.__doc__) or ""
+        print(f"{name:<{width}}  {doc.strip().splitlines()[0] if doc.strip() else ''}")
+    return 0
+
+
+def cmd_presets(args: argparse.Namespace) -> int:
+    from .presets import PRESETS
+
+    width = max(len(name) for name in PRESETS)
+    for name, (text, _) in PRESETS.items():
+        print(f"{name:<{width}}  {text}")
+    return 0
+
+
+# -- the parser --------------------------------------------------------------------------
+def _scenario_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", metavar="FILE", help="a scenario in a .toml or .json file")
+    parser.add_argument("--preset", metavar="NAME",
+                        help="a named scenario (see `simcache presets`)")
+    parser.add_argument("--set", action="append", metavar="PATH=VALUE",
+                        help="change one field, e.g. tiers.0.capacity=500, tiers.0.ttl_s=30, "
+                             "tiers=[] (values are TOML; `none` clears an optional field); "
+                             "repeatable")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="simcache", description="Simulate application caches: hit ratio, "
+                     "database load and latency for a scenario.")
+    parser.add_argument("--version", action="version", version=f"simcache {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    p = sub.add_parser("run", help="run one scenario and print its summary")
+    _scenario_options(p)
+    p.set_defaults(func=cmd_run)
+    p = sub.add_parser("sweep", help="run one scenario across values of one field")
+    _scenario_options(p)
+    p.add_argument("--vary", required=True, metavar="PATH=V1,V2,...",
+                   help="the field to vary and its values, e.g. tiers.0.capacity=100,500,2000")
+    p.add_argument("--columns", default=",".join(SWEEP_COLUMNS), metavar="KEY,KEY",
+                   help=f"summary keys to show (default {','.join(SWEEP_COLUMNS)})")
+    p.set_defaults(func=cmd_sweep)
+    p = sub.add_parser("doctor", help="versions, widget support and which Redis the course uses")
+    p.set_defaults(func=cmd_doctor)
+    p = sub.add_parser("policies", help="list the eviction policies")
+    p.set_defaults(func=cmd_policies)
+    p = sub.add_parser("presets", help="list the named scenarios")
+    p.set_defaults(func=cmd_presets)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``simcache`` command; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = build_parser().parse_args(argv or ["run"])  # no arguments: the default run
+        status = args.func(args)
+        sys.stdout.flush()
+        return status
+    except BrokenPipeError:
+        # The reader went away (`simcache run | head`): stop quietly, as `cat` would.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+    except (UsageError, ValueError, OSError) as err:
+        message = str(err).splitlines()[0] if str(err) else type(err).__name__
+        print(f"simcache: error: {message}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("simcache: interrupted", file=sys.stderr)
+        return 130

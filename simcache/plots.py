@@ -1,0 +1,394 @@
+"""Plotly charts of results: a run over time, runs side by side, sweeps, the latency ladder.
+
+Every function returns a plain ``plotly.graph_objects.Figure`` (never a FigureWidget,
+whose saved state is megabytes per figure). Arrays go in as numpy, which plotly stores
+as compact binary, so a saved dashboard of a 100-row run stays a few tens of kB.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .course import LATENCY_LADDER
+from .result import Result
+
+TEMPLATE = "plotly_white"
+HEIGHT = 560
+FONT = dict(size=12)
+# One colour per series that means the same thing in every chart.
+OVERALL = "#222222"
+TIER_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
+RUN_COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860",
+               "#da8bc3", "#8c8c8c", "#ccb974", "#64b5cd")
+
+
+# -- how to show a metric ---------------------------------------------------------------
+def metric_label(key: str) -> tuple[str, str, bool]:
+    """(readable name, unit, is_fraction) for a summary or time-series key."""
+    known = {
+        "hit_ratio": ("hit ratio", "%", True),
+        "stale_ratio": ("stale reads", "% of reads", True),
+        "db_utilization": ("DB utilisation", "%", True),
+        "db_reads_per_s": ("DB reads", "/s", False),
+        "db_writes_per_s": ("DB writes", "/s", False),
+        "throughput_rps": ("throughput", "requests/s", False),
+        "duration_s": ("duration", "s", False),
+    }
+    if key in known:
+        return known[key]
+    if key.startswith("tier.") and key.count(".") >= 2:
+        _, tier, rest = key.split(".", 2)
+        name, unit, frac = metric_label(rest)
+        return f"{tier}: {name}", unit, frac
+    if key.endswith("_ratio"):
+        return key[:-6].replace("_", " ") + " ratio", "%", True
+    for suffix, unit in (("_ms", "ms"), ("_per_s", "/s"), ("_rps", "/s"), ("_s", "s")):
+        if key.endswith(suffix):
+            name = key[: -len(suffix)].replace("_", " ")
+            return name.replace("db ", "DB "), unit, False
+    return key.replace("_", " "), "", False
+
+
+# The unit of a scenario field, by its last name, for axis titles of sweeps.
+_FIELD_UNITS = {"capacity": "entries", "keys": "keys", "requests": "requests",
+                "warmup_requests": "requests", "concurrency": "connections",
+                "write_ratio": "share of requests", "zipf_alpha": "Zipf skew α"}
+
+
+def field_title(path: str) -> str:
+    """An axis title for a scenario field: ``tiers.0.capacity (entries)``."""
+    last = path.rsplit(".", 1)[-1]
+    unit = _FIELD_UNITS.get(last)
+    if unit is None:
+        for suffix, name in (("_ms", "ms"), ("_rps", "requests/s"), ("_s", "s")):
+            if last.endswith(suffix):
+                unit = name
+                break
+    return f"{path} ({unit})" if unit else path
+
+
+def _axis_title(key: str) -> str:
+    name, unit, _ = metric_label(key)
+    return f"{name} ({unit})" if unit else name
+
+
+def _fmt(value: float, unit: str, fraction: bool) -> str:
+    if value is None or not np.isfinite(value):
+        return "–"
+    if fraction:
+        return f"{value:.1%}"
+    if unit == "ms":
+        return f"{value:.3g} ms" if value < 100 else f"{value:,.0f} ms"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
+def _style(fig: go.Figure, title: str, subtitle: str | None = None,
+           height: int = HEIGHT) -> go.Figure:
+    fig.update_layout(
+        template=TEMPLATE, height=min(height, 600), font=FONT,
+        title=dict(text=title, subtitle=dict(text=subtitle) if subtitle else None,
+                   x=0.01, xanchor="left"),
+        margin=dict(l=60, r=20, t=90 if subtitle else 60, b=50),
+    )
+    return fig
+
+
+def _array(series: pd.Series) -> np.ndarray:
+    return np.asarray(series, dtype=float)
+
+
+# -- a run over time --------------------------------------------------------------------
+def _tier_colour(i: int) -> str:
+    return TIER_COLOURS[i % len(TIER_COLOURS)]
+
+
+def _line(x: np.ndarray, y: np.ndarray, name: str, colour: str, legend: str,
+          dash: str | None = None, hover: str = "%{y:.3g}") -> go.Scatter:
+    return go.Scatter(x=x, y=y, name=name, mode="lines", legend=legend,
+                      line=dict(color=colour, width=1.8, dash=dash),
+                      hovertemplate=f"{name}: {hover}<extra>t = %{{x:.1f}} s</extra>")
+
+
+def _hit_ratio(fig, result: Result, row: int, col: int, legend: str) -> None:
+    ts = result.timeseries
+    t = _array(ts["time_s"])
+    fig.add_trace(_line(t, _array(ts["hit_ratio"]), "overall", OVERALL, legend,
+                        hover="%{y:.1%}"), row=row, col=col)
+    for i, tier in enumerate(result.scenario.tiers):
+        column = f"tier.{tier.name}.hit_ratio"
+        if column in ts:
+            fig.add_trace(_line(t, _array(ts[column]), tier.name, _tier_colour(i), legend,
+                                hover="%{y:.1%}"), row=row, col=col)
+    fig.update_yaxes(title_text="hit ratio (%)", tickformat=".0%", range=[0, 1.02],
+                     row=row, col=col)
+
+
+def _db_load(fig, result: Result, row: int, col: int, legend: str) -> None:
+    ts = result.timeseries
+    t = _array(ts["time_s"])
+    fig.add_trace(_line(t, _array(ts["db_reads_per_s"]), "reads/s", "#c44e52", legend,
+                        hover="%{y:,.0f}/s"), row=row, col=col)
+    if "db_writes_per_s" in ts and float(ts["db_writes_per_s"].sum()) > 0:
+        fig.add_trace(_line(t, _array(ts["db_writes_per_s"]), "writes/s", "#8172b3", legend,
+                            hover="%{y:,.0f}/s"), row=row, col=col)
+    fig.update_yaxes(title_text="DB queries (/s)", rangemode="tozero", row=row, col=col)
+
+
+def _latency(fig, result: Result, row: int, col: int, legend: str) -> None:
+    ts = result.timeseries
+    t = _array(ts["time_s"])
+    for column, name, colour in (("latency_p50_ms", "p50", "#55a868"),
+                                 ("latency_p99_ms", "p99", "#dd8452")):
+        y = _array(ts[column])
+        y = np.where(y > 0, y, np.nan)  # a log axis cannot show zero
+        fig.add_trace(_line(t, y, name, colour, legend, hover="%{y:.3g} ms"),
+                      row=row, col=col)
+    values = _array(ts[["latency_p50_ms", "latency_p99_ms"]].stack())
+    fig.update_yaxes(title_text="latency (ms, log)", type="log", row=row, col=col,
+                     **_log_ticks(values))
+
+
+def _tiers(fig, result: Result, row: int, col: int, legend: str) -> None:
+    ts = result.timeseries
+    t = _array(ts["time_s"])
+    tiers = result.scenario.tiers
+    if not tiers:
+        sub = fig.get_subplot(row, col)
+        # Paper coordinates: an axis with no traces is not drawn, so it cannot anchor text.
+        fig.add_annotation(text="no cache tiers", showarrow=False, font=dict(color="#888"),
+                           xref="paper", yref="paper", x=sum(sub.xaxis.domain) / 2,
+                           y=sum(sub.yaxis.domain) / 2)
+    for i, tier in enumerate(tiers):
+        colour = _tier_colour(i)
+        column = f"tier.{tier.name}.entries"
+        if column in ts:
+            fig.add_trace(_line(t, _array(ts[column]), f"{tier.name} entries", colour, legend,
+                                hover="%{y:,.0f}"), row=row, col=col)
+        fig.add_trace(go.Scatter(
+            x=np.array([t[0], t[-1]]) if len(t) else np.array([0.0, 1.0]),
+            y=np.array([tier.capacity, tier.capacity], dtype=float), mode="lines",
+            name=f"{tier.name} capacity", legend=legend, showlegend=False, hoverinfo="skip",
+            line=dict(color=colour, width=1, dash="dash")), row=row, col=col)
+    if "evictions" in ts and float(ts["evictions"].sum()) > 0:
+        per_s = _array(ts["evictions"]) / _array(ts["interval_s"])
+        fig.add_trace(go.Bar(
+            x=t, y=per_s, name="evictions/s", legend=legend, marker_color="#bbbbbb",
+            opacity=0.5, hovertemplate="evictions: %{y:,.0f}/s<extra>t = %{x:.1f} s</extra>"),
+            row=row, col=col, secondary_y=True)
+        fig.update_yaxes(title_text="evictions (/s)", rangemode="tozero", showgrid=False,
+                         tickmode="auto", nticks=5, range=[0, float(np.nanmax(per_s)) * 2.2],
+                         row=row, col=col, secondary_y=True)
+    fig.update_yaxes(title_text="entries (dashed: capacity)", rangemode="tozero",
+                     row=row, col=col, secondary_y=False)
+
+
+def _log_ticks(values: np.ndarray) -> dict[str, Any]:
+    """Tick positions for a log axis: powers of ten, or 1-2-5 steps over a short range."""
+    values = values[np.isfinite(values) & (values > 0)]
+    if not len(values):
+        return {}
+    lo, hi = np.floor(np.log10(values.min())), np.ceil(np.log10(values.max()))
+    steps = (1,) if hi - lo > 2 else (1, 2, 5)
+    ticks = [m * 10.0 ** e for e in range(int(lo), int(hi) + 1) for m in steps]
+    ticks = [t for t in ticks if values.min() / 2 <= t <= values.max() * 2]
+    return dict(tickvals=ticks, ticktext=[f"{t:g}" for t in ticks])
+
+
+#: The panels of the dashboard by name: (title, how to draw it).
+PANELS: dict[str, tuple[str, Callable[..., None]]] = {
+    "hit_ratio": ("Hit ratio", _hit_ratio),
+    "db_load": ("Database load", _db_load),
+    "latency": ("Latency p50 and p99", _latency),
+    "tiers": ("Entries per tier and evictions", _tiers),
+}
+
+
+def _headline(result: Result) -> str:
+    s = result.summary
+    return (f"hit ratio {s['hit_ratio']:.1%} · DB {s['db_reads_per_s']:,.0f} reads/s · "
+            f"p99 {_fmt(s['latency_p99_ms'], 'ms', False)}")
+
+
+def _legend_above(fig: go.Figure, row: int, col: int, legend: str) -> None:
+    """Put ``legend`` in one row just above the subplot, under its title."""
+    sub = fig.get_subplot(row, col)
+    fig.update_layout({legend: dict(
+        x=sub.xaxis.domain[0], y=sub.yaxis.domain[1], xanchor="left", yanchor="bottom",
+        orientation="h", font=dict(size=11), bgcolor="rgba(0,0,0,0)", itemwidth=30,
+        tracegroupgap=0)})
+
+
+def dashboard(result: Result, title: str | None = None) -> go.Figure:
+    """A 2×2 grid over simulated time: hit ratio, DB load, latency, tier entries."""
+    names = list(PANELS)
+    fig = make_subplots(
+        rows=2, cols=2, subplot_titles=[PANELS[n][0] for n in names],
+        specs=[[{}, {}], [{}, {"secondary_y": True}]],
+        horizontal_spacing=0.13, vertical_spacing=0.22)
+    # Subplot titles move up to make room for each panel's own legend beneath them.
+    fig.update_annotations(font_size=13, yshift=22, xanchor="left")  # x is set below
+    for k, name in enumerate(names, start=1):
+        row, col = (k - 1) // 2 + 1, (k - 1) % 2 + 1
+        fig.layout.annotations[k - 1].x = fig.get_subplot(row, col).xaxis.domain[0]
+        legend = "legend" if k == 1 else f"legend{k}"
+        PANELS[name][1](fig, result, row, col, legend)
+        _legend_above(fig, row, col, legend)
+    fig.update_xaxes(title_text="simulated time (s)", row=2)
+    _style(fig, title or f"One run over time: {_headline(result)}",
+           result.scenario.describe(), height=600)
+    fig.update_layout(margin=dict(t=135, r=60))
+    return fig
+
+
+def panel(result: Result, name: str, title: str | None = None) -> go.Figure:
+    """One panel of the dashboard (``hit_ratio``, ``db_load``, ``latency``, ``tiers``)."""
+    if name not in PANELS:
+        raise ValueError(f"panel = {name!r}: must be one of {', '.join(PANELS)}")
+    fig = make_subplots(rows=1, cols=1, specs=[[{"secondary_y": name == "tiers"}]])
+    PANELS[name][1](fig, result, 1, 1, "legend")
+    fig.update_xaxes(title_text="simulated time (s)")
+    _legend_above(fig, 1, 1, "legend")
+    _style(fig, title or f"{PANELS[name][0]}: {_headline(result)}",
+           result.scenario.describe(), height=420)
+    fig.update_layout(margin=dict(t=115))
+    return fig
+
+
+# -- runs side by side ------------------------------------------------------------------
+def compare(results: Sequence[Result], labels: Sequence[str] | None = None,
+            metrics: Sequence[str] = ("hit_ratio", "db_reads_per_s", "latency_p99_ms"),
+            title: str | None = None) -> go.Figure:
+    """Bars of each run's summary, one subplot per metric, one colour per run."""
+    results = list(results)
+    labels = [str(x) for x in labels] if labels is not None else \
+        [f"run {i + 1}" for i in range(len(results))]
+    if len(labels) != len(results):
+        raise ValueError(f"labels: got {len(labels)} for {len(results)} results")
+    if not results:
+        raise ValueError("results: need at least one Result to compare")
+    for key in metrics:
+        missing = [lab for lab, r in zip(labels, results, strict=True) if key not in r.summary]
+        if missing:
+            raise ValueError(f"metrics: {key!r} is not a summary key of {', '.join(missing)}; "
+                             f"try hit_ratio, db_reads_per_s, latency_p99_ms")
+    fig = make_subplots(rows=1, cols=len(metrics), horizontal_spacing=0.08,
+                        subplot_titles=[_axis_title(k) for k in metrics])
+    for col, key in enumerate(metrics, start=1):
+        _, unit, fraction = metric_label(key)
+        values = np.array([float(r.summary[key]) for r in results])
+        fig.add_trace(go.Bar(
+            x=labels, y=values, showlegend=False,
+            marker_color=[RUN_COLOURS[i % len(RUN_COLOURS)] for i in range(len(results))],
+            text=[_fmt(v, unit, fraction) for v in values], textposition="outside",
+            cliponaxis=False, hovertemplate="%{x}: %{text}<extra></extra>"), row=1, col=col)
+        top = float(np.nanmax(values)) if len(values) else 1.0
+        if fraction:
+            fig.update_yaxes(tickformat=".0%", range=[0, max(1.0, top) * 1.12], row=1, col=col)
+        else:
+            fig.update_yaxes(range=[0, (top or 1.0) * 1.15], row=1, col=col)
+    fig.update_xaxes(tickangle=0 if len(results) <= 4 else -30)
+    return _style(fig, title or "Runs compared", height=420)
+
+
+# -- sweeps -----------------------------------------------------------------------------
+def curve(frame: pd.DataFrame, x: str, y: str | Sequence[str],
+          theory: tuple[Sequence[float], Sequence[float], str] | None = None,
+          target: float | tuple[float, str] | None = None, *, title: str | None = None,
+          log_x: bool = False, log_y: bool = False) -> go.Figure:
+    """Line and markers of a sweep table (``simcache.sweep``), with optional theory and target.
+
+    ``theory`` is ``(x values, y values, label)``; ``target`` a y value (or ``(value,
+    label)``) drawn as a horizontal dotted line, such as a 90 % hit-ratio goal.
+    """
+    ys = [y] if isinstance(y, str) else list(y)
+    for column in [x, *ys]:
+        if column not in frame.columns:
+            raise ValueError(f"column {column!r} is not in the table; it has "
+                             f"{', '.join(map(str, frame.columns[:8]))}…")
+    fraction = all(metric_label(c)[2] for c in ys)
+    fig = go.Figure()
+    xs = frame[x].to_numpy()
+    numeric_x = np.issubdtype(xs.dtype, np.number)
+    for i, column in enumerate(ys):
+        name, unit, _ = metric_label(column)
+        fig.add_trace(go.Scatter(
+            x=xs.astype(float) if numeric_x else xs, y=_array(frame[column]),
+            mode="lines+markers", name=f"simulated {name}" if theory else name,
+            line=dict(color=RUN_COLOURS[i % len(RUN_COLOURS)], width=2),
+            marker=dict(size=7),
+            hovertemplate=f"{x} = %{{x}}<br>{name}: %{{y:{'.1%' if fraction else '.4g'}}}"
+                          "<extra></extra>"))
+    if theory is not None:
+        tx, ty, label = theory
+        fig.add_trace(go.Scatter(
+            x=np.asarray(tx, dtype=float), y=np.asarray(ty, dtype=float), mode="lines",
+            name=label, line=dict(color="#555555", width=1.5, dash="dash"),
+            hovertemplate=f"{label}: %{{y:{'.1%' if fraction else '.4g'}}}<extra></extra>"))
+    if target is not None:
+        value, label = target if isinstance(target, tuple) else (target, None)
+        if label is None:
+            label = f"target {value:.0%}" if fraction else f"target {value:g}"
+        fig.add_hline(y=value, line=dict(color="#c44e52", width=1.2, dash="dot"),
+                      annotation_text=label, annotation_position="top left",
+                      annotation_font=dict(color="#c44e52", size=11))
+    y_title = _axis_title(ys[0]) if len(ys) == 1 else (
+        "ratio (%)" if fraction else ", ".join(metric_label(c)[0] for c in ys))
+    x_ticks: dict[str, Any] = {}
+    if log_x and numeric_x and len(xs) <= 12:  # label the swept values, not 2 3 4 … 9
+        x_ticks = dict(tickvals=xs.astype(float), ticktext=[f"{v:,g}" for v in xs])
+    fig.update_xaxes(title_text=field_title(x), type="log" if log_x else None, **x_ticks)
+    fig.update_yaxes(title_text=y_title, type="log" if log_y else None,
+                     tickformat=".0%" if fraction else None,
+                     rangemode="tozero" if not log_y else None)
+    fig.update_layout(legend=dict(x=0.99, y=0.02, xanchor="right", yanchor="bottom",
+                                  bgcolor="rgba(255,255,255,0.8)"))
+    return _style(fig, title or f"{y_title[0].upper()}{y_title[1:]} against {x}", height=420)
+
+
+# -- the latency ladder -----------------------------------------------------------------
+def human_ms(ms: float) -> str:
+    """A duration given in milliseconds, in the unit that reads best (ns, µs, ms, s)."""
+    if ms < 0.001:
+        return f"{ms * 1e6:.3g} ns"
+    if ms < 1:
+        return f"{ms * 1e3:.3g} µs"
+    if ms < 1000:
+        return f"{ms:.3g} ms"
+    return f"{ms / 1000:.3g} s"
+
+
+def latency_ladder(rows: Sequence[Any] = LATENCY_LADDER,
+                   highlight: Sequence[str] = ()) -> go.Figure:
+    """Typical access latencies as horizontal bars on a log scale, fastest at the top.
+
+    ``rows`` are ``(name, latency_ms, note)``; names in ``highlight`` are drawn in red.
+    """
+    names = [str(r[0]) for r in rows]
+    values = np.array([float(r[1]) for r in rows])
+    notes = [str(r[2]) for r in rows]
+    labels = [f"{n}<br><span style='font-size:10px;color:#777'>{note}</span>"
+              for n, note in zip(names, notes, strict=True)]
+    colours = ["#c44e52" if n in highlight else "#4c72b0" for n in names]
+    fig = go.Figure(go.Bar(
+        x=values, y=labels, orientation="h", marker_color=colours,
+        text=[human_ms(v) for v in values], textposition="outside", cliponaxis=False,
+        customdata=names, hovertemplate="%{customdata}: %{text}<extra></extra>"))
+    lo, hi = int(np.floor(np.log10(values.min()))), int(np.ceil(np.log10(values.max())))
+    ticks = [10.0 ** e for e in range(lo, hi + 1)]
+    fig.update_xaxes(type="log",
+                     title_text="time per access (log scale: each grid line is 10× slower)",
+                     tickvals=ticks, ticktext=[human_ms(t) for t in ticks],
+                     range=[lo - 0.2, np.log10(values.max()) + 0.6])
+    fig.update_yaxes(autorange="reversed", ticksuffix="  ")
+    ratio = values.max() / values.min()
+    return _style(fig, "The latency ladder: how long one access takes",
+                  f"the slowest rung takes about {ratio:,.0f}× as long as the fastest; "
+                  "a cache moves reads up the ladder", height=520)

@@ -1,0 +1,60 @@
+"""Named scenarios that the notebooks and the CLI start from."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+
+from .errors import ScenarioError
+from .scenario import Scenario, Tier, Workload
+
+_LOCAL = Tier(name="local", capacity=200, eviction="lru", latency_ms=0.05)
+_REDIS = Tier(name="redis", capacity=2_000, eviction="redis-lru", latency_ms=0.5)
+
+
+def _default() -> Scenario:
+    return Scenario()
+
+
+def _no_cache() -> Scenario:
+    return Scenario(tiers=())
+
+
+def _app_local() -> Scenario:
+    return Scenario(tiers=(Tier(name="local", capacity=1_000, eviction="lru", latency_ms=0.05),))
+
+
+def _two_tier() -> Scenario:
+    return Scenario(tiers=(_LOCAL, _REDIS))
+
+
+def _workshop() -> Scenario:
+    workload = Workload(keys=5_000, requests=20_000, warmup_requests=5_000, rate_rps=1_000.0)
+    return Scenario(workload=workload, tiers=(
+        Tier(name="local", capacity=100, eviction="lru", latency_ms=0.05),
+        Tier(name="redis", capacity=1_000, eviction="redis-lru", latency_ms=0.5),
+    ))
+
+
+#: name -> (one-line description, factory); the CLI and ``preset()`` read this table.
+PRESETS: dict[str, tuple[str, Callable[[], Scenario]]] = {
+    "default": ("the built-in Scenario(): 50k requests, local LRU → Redis → DB", _default),
+    "no-cache": ("every read goes to the database: the baseline to beat", _no_cache),
+    "app-local": ("one in-process LRU of 1,000 entries in front of the database", _app_local),
+    "two-tier": ("in-process LRU (200) in front of Redis (2,000) in front of the DB", _two_tier),
+    "workshop": ("small and fast (20k requests, 5k keys) for live sessions and tests",
+                 _workshop),
+}
+
+
+def preset(name: str) -> Scenario:
+    """The named scenario; an unknown name raises ScenarioError listing the names."""
+    try:
+        _, factory = PRESETS[name]
+    except (KeyError, TypeError):
+        names = list(PRESETS)
+        hint = difflib.get_close_matches(str(name), names, n=1)
+        more = f"did you mean {hint[0]!r}? " if hint else ""
+        raise ScenarioError("preset", name, f"unknown preset; {more}allowed: {', '.join(names)}")\
+            from None
+    return factory()

@@ -1,0 +1,306 @@
+"""Presentation: charts build with the expected traces and stay small; the Explorer's
+callback works without a browser; the notebook setup; the core never imports any of it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import subprocess
+import sys
+
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+import simcache as sc
+from simcache import plots
+from simcache.course import LATENCY_LADDER
+from simcache.presets import preset
+
+PRESENTATION = ("plotly", "ipywidgets", "IPython", "redis", "fakeredis", "simcache.plots",
+                "simcache.widgets", "simcache.notebook")
+
+
+@pytest.mark.parametrize("module", ["simcache", "simcache.course", "simcache.presets",
+                                    "simcache.cli", "simcache.doctor", "simcache.redis_lab"])
+def test_core_and_cli_import_no_presentation_module(module):
+    code = (f"import sys, {module}; "
+            f"print(sorted(m for m in sys.modules if m.split('.')[0] in {PRESENTATION[:5]!r} "
+            f"or m in {PRESENTATION[5:]!r}))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+@pytest.fixture(scope="module")
+def result() -> sc.Result:
+    # About 100 rows: the size the JSON budget below is stated for.
+    return sc.run(preset("workshop").with_values(
+        {"workload.write_ratio": 0.05, "metrics.interval_s": 0.15}))
+
+
+@pytest.fixture(scope="module")
+def others() -> list[sc.Result]:
+    small = {"workload.requests": 6_000, "workload.warmup_requests": 2_000}
+    return [sc.run(preset("workshop").with_values({**small, "tiers": []})),
+            sc.run(preset("workshop").with_values(small))]
+
+
+# -- dashboard ------------------------------------------------------------------------------
+def test_dashboard_has_a_trace_per_series(result):
+    fig = plots.dashboard(result)
+    assert type(fig) is go.Figure  # never a FigureWidget
+    names = [t.name for t in fig.data]
+    for expected in ("overall", "local", "redis", "reads/s", "writes/s", "p50", "p99",
+                     "local entries", "redis entries", "local capacity", "redis capacity",
+                     "evictions/s"):
+        assert expected in names
+    assert fig.layout.height <= 600
+    assert fig.layout.template.layout.paper_bgcolor is not None  # a template is applied
+    log_axes = [ax for ax in fig.layout if ax.startswith("yaxis") and fig.layout[ax].type == "log"]
+    assert len(log_axes) == 1
+    capacities = {t.name: t.y[0] for t in fig.data if t.name.endswith("capacity")}
+    assert capacities == {"local capacity": 100, "redis capacity": 1000}
+    assert fig.layout.title.text.startswith("One run over time: hit ratio ")
+    assert "%" in fig.layout.title.text and fig.layout.title.subtitle.text
+
+
+def test_dashboard_json_stays_small(result):
+    assert 90 <= len(result.timeseries) <= 110
+    size = len(plots.dashboard(result).to_json())
+    assert size < 100_000, f"{size / 1000:.0f} kB"
+
+
+def test_dashboard_without_writes_or_tiers(others):
+    no_cache, cached = others
+    fig = plots.dashboard(no_cache)
+    assert "writes/s" not in [t.name for t in fig.data]
+    assert any(a.text == "no cache tiers" for a in fig.layout.annotations)
+    assert plots.dashboard(cached, title="Mine").layout.title.text == "Mine"
+
+
+def test_single_panels(result):
+    for name in plots.PANELS:
+        fig = plots.panel(result, name)
+        assert len(fig.data) >= 1 and fig.layout.height <= 600
+    with pytest.raises(ValueError, match="panel = 'nope'"):
+        plots.panel(result, "nope")
+
+
+# -- compare, curve, ladder ---------------------------------------------------------------------
+def test_compare_has_one_subplot_per_metric_and_readable_units(others):
+    fig = plots.compare(others, ["no cache", "two tiers"])
+    assert len(fig.data) == 3 and all(isinstance(t, go.Bar) for t in fig.data)
+    assert list(fig.data[0].x) == ["no cache", "two tiers"]
+    assert fig.data[0].text[0] == "0.0%" and fig.data[0].text[1].endswith("%")
+    assert fig.data[2].text[1].endswith(" ms")
+    titles = [a.text for a in fig.layout.annotations]
+    assert titles == ["hit ratio (%)", "DB reads (/s)", "latency p99 (ms)"]
+    assert fig.layout.yaxis.tickformat == ".0%"
+
+
+def test_compare_rejects_mismatches(others):
+    with pytest.raises(ValueError, match="labels"):
+        plots.compare(others, ["only one"])
+    with pytest.raises(ValueError, match="'nope' is not a summary key"):
+        plots.compare(others, ["a", "b"], metrics=("nope",))
+
+
+def test_curve_with_theory_and_target():
+    frame = pd.DataFrame(
+        {"tiers.0.capacity": [10, 100, 1000], "hit_ratio": [0.3, 0.6, 0.9]})
+    fig = plots.curve(frame, "tiers.0.capacity", "hit_ratio",
+                      theory=([10, 1000], [0.32, 0.91], "Che"), target=0.9, log_x=True)
+    assert [t.name for t in fig.data] == ["simulated hit ratio", "Che"]
+    assert len(fig.layout.shapes) == 1 and fig.layout.shapes[0].y0 == 0.9
+    assert fig.layout.xaxis.type == "log" and fig.layout.yaxis.tickformat == ".0%"
+    assert "entries" in fig.layout.xaxis.title.text
+    with pytest.raises(ValueError, match="'misses_ratio' is not in the table"):
+        plots.curve(frame, "tiers.0.capacity", "misses_ratio")
+
+
+def test_latency_ladder_is_a_log_bar_chart_of_the_table():
+    fig = plots.latency_ladder()
+    (bars,) = fig.data
+    assert bars.orientation == "h" and fig.layout.xaxis.type == "log"
+    assert list(bars.x) == [row.latency_ms for row in LATENCY_LADDER]
+    assert list(bars.customdata) == [row.name for row in LATENCY_LADDER]
+    assert bars.text[1] == "100 ns" and bars.text[-1] == "150 ms"
+
+
+@pytest.mark.parametrize("ms, text", [(2e-6, "2 ns"), (0.5, "500 µs"), (12, "12 ms"),
+                                      (2500, "2.5 s")])
+def test_human_ms(ms, text):
+    assert plots.human_ms(ms) == text
+
+
+# -- the Explorer ----------------------------------------------------------------------------
+CONTROLS = ["tiers.0.capacity", "workload.zipf_alpha", "tiers.1.ttl_s"]
+
+
+@pytest.fixture
+def explorer():
+    from simcache.widgets import Explorer
+
+    return Explorer(preset("workshop"), controls=CONTROLS, debounce_s=0.05)
+
+
+def test_explorer_builds_one_control_per_field(explorer, capsys):
+    import ipywidgets as w
+
+    capacity, alpha, ttl = (explorer.controls[p] for p in CONTROLS)
+    assert isinstance(capacity, w.SelectionSlider) and capacity.value == 100
+    assert 0 in [v for _, v in capacity.options]
+    assert isinstance(alpha, w.FloatSlider) and (alpha.min, alpha.max) == (0, 2)
+    assert alpha.step == 0.05
+    assert isinstance(ttl, w.SelectionSlider) and ttl.label == "no TTL"
+    assert not any(c.continuous_update for c in explorer.controls.values())
+    assert explorer.result is not None and explorer.figures
+    assert "hit ratio" in explorer.status.value
+    assert capsys.readouterr().out == ""  # the constructor displays nothing
+
+
+def test_update_changes_scenario_and_result(explorer):
+    before = explorer.result
+    result = explorer.update({"tiers.0.capacity": 500, "tiers.1.ttl_s": 2})
+    assert result is explorer.result and result is not before
+    assert explorer.scenario.tiers[0].capacity == 500
+    assert explorer.scenario.tiers[1].ttl_s == 2
+    assert explorer.controls["tiers.0.capacity"].value == 500  # the controls follow
+    assert explorer.controls["tiers.1.ttl_s"].label == "2 s"
+    assert result.summary["expirations"] > 0
+
+
+def test_moving_a_control_reruns(explorer):
+    explorer.controls["workload.zipf_alpha"].value = 1.5
+    assert explorer.scenario.workload.zipf_alpha == 1.5
+    explorer.controls["tiers.1.ttl_s"].value = 60.0
+    assert explorer.scenario.tiers[1].ttl_s == 60
+    explorer.controls["tiers.1.ttl_s"].value = math.inf  # the "no TTL" end of the slider
+    assert explorer.scenario.tiers[1].ttl_s is None
+
+
+def test_an_invalid_value_shows_a_message_instead_of_raising(explorer):
+    scenario, result = explorer.scenario, explorer.result
+    assert explorer.update({"tiers.0.capacity": 10**10}) is result
+    assert explorer.scenario is scenario
+    assert explorer.error.startswith("tiers.0.capacity = 10000000000: must be")
+    assert "⚠" in explorer.status.value and "Traceback" not in explorer.status.value
+    assert explorer.update({"workload.warmup_requests": 10**6}) is result
+    assert "must be less than requests" in explorer.error
+    explorer.update({"tiers.0.capacity": 200})
+    assert explorer.error is None and "⚠" not in explorer.status.value
+
+
+def test_a_burst_of_changes_costs_one_run_on_a_running_loop(explorer):
+    runs = []
+    simulate = explorer._simulate
+    explorer._simulate = lambda scenario: (runs.append(scenario), simulate(scenario))[1]
+
+    async def burst():
+        for capacity in (200, 500, 1000):
+            explorer.controls["tiers.0.capacity"].value = capacity
+        explorer.controls["workload.zipf_alpha"].value = 0.8
+        assert runs == []
+        await asyncio.sleep(0.3)
+
+    asyncio.run(burst())
+    assert len(runs) == 1
+    assert runs[0].tiers[0].capacity == 1000 and runs[0].workload.zipf_alpha == 0.8
+
+
+def test_charts_go_into_the_output_area_once_shown(explorer, monkeypatch):
+    import plotly.io as pio
+
+    monkeypatch.setattr(pio.renderers, "default", "plotly_mimetype")
+    assert explorer.output.outputs == ()  # nothing is drawn before the explorer is shown
+    explorer._shown = True
+    explorer.update({"workload.zipf_alpha": 0.5})
+    (output,) = explorer.output.outputs
+    figure = output["data"]["application/vnd.plotly.v1+json"]
+    assert "hit ratio" in figure["layout"]["title"]["text"]
+    assert "Zipf(0.5)" in figure["layout"]["title"]["subtitle"]["text"]
+    json.dumps(explorer.output.outputs)  # widget state must be plain JSON
+    explorer.update({"workload.zipf_alpha": -1})  # rejected: the last charts stay
+    assert explorer.output.outputs[0]["data"] == output["data"]
+
+
+def test_explorer_rejects_unknown_charts_and_text_fields():
+    from simcache.widgets import Explorer
+
+    with pytest.raises(ValueError, match="'pie' is not a chart"):
+        Explorer(preset("workshop"), controls=[], charts=("pie",))
+    with pytest.raises(ValueError, match="only numbers and choices"):
+        Explorer(preset("workshop"), controls=["tiers.0.name"])
+
+
+def test_explorer_other_charts_and_dropdowns():
+    import ipywidgets as w
+
+    from simcache.widgets import Explorer
+
+    ex = Explorer(preset("workshop"), controls=["tiers.0.eviction", "database.concurrency"],
+                  charts=("hit_ratio", "latency"))
+    assert isinstance(ex.controls["tiers.0.eviction"], w.Dropdown)
+    assert list(ex.controls["tiers.0.eviction"].options) == list(sc.POLICIES)
+    assert (ex.controls["database.concurrency"].min, ex.controls["database.concurrency"].max) \
+        == (1, 64)
+    assert len(ex.figures) == 2
+    ex.controls["tiers.0.eviction"].value = "lfu"
+    assert ex.scenario.tiers[0].eviction == "lfu"
+    assert hasattr(ex, "_ipython_display_")
+
+
+# -- notebook setup ----------------------------------------------------------------------------
+def test_setup_outside_ipython_only_prints(capsys, monkeypatch):
+    import plotly.io as pio
+
+    from simcache import notebook
+
+    monkeypatch.setattr(notebook, "_shell", lambda: None)
+    before = pio.renderers.default
+    info = notebook.setup(seed=7)
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and out[0].startswith(f"simcache {sc.__version__} · Python ")
+    assert "Redis: " in out[0]
+    assert info.seed == 7 and info.renderer is None and pio.renderers.default == before
+
+
+def test_setup_in_ipython_shows_simcache_errors_as_one_line(capsys, monkeypatch):
+    import plotly.io as pio
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from simcache import notebook
+
+    shell = InteractiveShell.instance()
+    before = pio.renderers.default
+    monkeypatch.setattr(notebook, "_shell", lambda: shell)
+    try:
+        info = notebook.setup(quiet=True)
+        assert info.renderer == pio.renderers.default == "plotly_mimetype"
+        done = shell.run_cell("import simcache\n"
+                              "simcache.Scenario().with_values({'tiers.0.capacity': -1})")
+        assert isinstance(done.error_in_exec, sc.ScenarioError)  # the cell still fails
+        text = capsys.readouterr().out
+        assert "ScenarioError: tiers.0.capacity = -1: must be" in text
+        assert "Traceback" not in text and "with_values" not in text
+        # A ValueError from simcache's own code is short too; anybody else's is not.
+        shell.run_cell("simcache.compare([], ['a'])")
+        text = capsys.readouterr().out
+        assert "ValueError: labels" in text and "Traceback" not in text
+        shell.run_cell("int('x')")
+        assert "Traceback" in capsys.readouterr().out
+    finally:
+        pio.renderers.default = before
+        shell.set_custom_exc((), None)
+        InteractiveShell.clear_instance()
+
+
+def test_figure_arrays_are_stored_as_compact_binary(result):
+    # What a notebook saves for a figure under the plotly_mimetype renderer: numpy arrays
+    # become base64 typed arrays, which is what keeps a saved dashboard small.
+    data = json.loads(plots.dashboard(result).to_json())
+    overall = next(t for t in data["data"] if t["name"] == "overall")
+    assert set(overall["y"]) == {"dtype", "bdata"}
