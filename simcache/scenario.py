@@ -11,12 +11,15 @@ import dataclasses
 import difflib
 import json
 import math
+import numbers
 import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from .errors import ScenarioError
 from .policies import POLICIES
@@ -53,13 +56,12 @@ class Spec:
                 more = f" (did you mean {hint[0]!r}?)" if hint else ""
                 raise ScenarioError(name, value, f"must be one of {', '.join(self.choices)}{more}")
             return value
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
             raise ScenarioError(name, value, f"must be a number: {self.describe()}")
         if self.kind is int:
-            if isinstance(value, float):
-                if not value.is_integer():
-                    raise ScenarioError(name, value, f"must be a whole number: {self.describe()}")
-                value = int(value)
+            if not isinstance(value, numbers.Integral) and not float(value).is_integer():
+                raise ScenarioError(name, value, f"must be a whole number: {self.describe()}")
+            value = int(value)
         else:
             value = float(value)
             if not math.isfinite(value):
@@ -74,6 +76,8 @@ class Spec:
     def describe(self) -> str:
         if self.choices is not None:
             text = "one of " + ", ".join(self.choices)
+        elif self.kind is str:
+            text = "a string"
         else:
             noun = "a whole number" if self.kind is int else "a number"
             parts = []

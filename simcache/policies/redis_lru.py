@@ -50,8 +50,10 @@ class RedisLRU(SampledKeys, Store):
         pool, pooled, stamp = self._pool, self._pooled, self._stamp
         keys, uniform = self._keys, self._uniform
         n = len(keys)
-        for _ in range(min(self.samples, n)):
-            key = keys[int(uniform() * n)]
+        # Like dictGetSomeKeys, asking for at least as many keys as exist returns them all.
+        sample = list(keys) if self.samples >= n else (
+            keys[int(uniform() * n)] for _ in range(self.samples))
+        for key in sample:
             if key in pooled:
                 continue
             item = (stamp[key], key)
