@@ -1,10 +1,10 @@
 """The discrete-event engine: requests flow through cache tiers to a pooled database.
 
-Speed comes from modelling only contention as simpy processes. The request loop walks
-the pre-drawn arrivals in time order; before each one it lets simpy run every event due
-by then (database replies filling caches, writes invalidating them). A read that hits a
-tier is settled on the spot with no process or event of its own; a miss or a write
-becomes a short simpy process that queues for a database connection.
+Speed comes from putting on the simpy clock only what waits. The request loop walks the
+pre-drawn arrivals in time order; before each one it lets simpy run every event due by
+then (database replies filling caches, writes invalidating them). A read that hits a
+tier is settled on the spot with no event of its own; a miss or a write queues for a
+connection in the database pool and costs one event, its service time.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import simpy
 from .errors import ScenarioError
 from .metrics import Window, nice_interval
 from .policies import FOREVER, Store, make_store
+from .pool import ConnectionPool
 from .result import Result
 from .rng import UniformBuffer, stream
 from .scenario import Scenario, Tier
@@ -82,14 +83,16 @@ class Simulation:
         ]
         jitter = UniformBuffer(stream(seed, "ttl-jitter"))
         self.expiry = [_expiry(t, jitter) for t in scenario.tiers]
+        self.fills = list(zip(self.stores, self.expiry, strict=True))
         lat = [t.latency_ms for t in scenario.tiers]
         self.hit_latency_ms = [sum(lat[: i + 1]) for i in range(len(lat))]
         self.miss_path_ms = sum(lat)
         db = scenario.database
-        self.db = simpy.Resource(self.env, capacity=db.concurrency)
+        self.db = ConnectionPool(self.env, db.concurrency)
         self.service = _Draws(stream(seed, "db-service"), db.latency_ms / 1000.0,
                               db.service == "constant")
-        self.versions: dict[int, int] = {}  # committed writes per key
+        # Committed writes per key, sized once so memory never grows with the run.
+        self.versions: list[int] = [0] * scenario.workload.keys
         self.window = Window(len(self.stores))
         self.total = Window(len(self.stores))
         self.rows: list[dict] = []
@@ -103,26 +106,23 @@ class Simulation:
         self._expirations_base = [0] * len(self.stores)
 
     # -- database work: the only part that queues ------------------------------------------
-    # Each query is a simpy Request on the connection pool followed by a Timeout for its
-    # service; callbacks carry it along, which costs two events instead of a process's
-    # three plus a generator.
+    # A query waits for a connection (no event: the pool calls back when one is free),
+    # then holds it for one service Timeout. Callbacks carry each query along.
     def read_miss(self, key: int, t0: float, measured: bool) -> None:
         """Queue for a connection, read the key's committed version, fill every tier."""
-        req = self.db.request()
-        req.callbacks.append(lambda _: self._serve_read(req, key, t0, measured))
+        self.db.acquire(lambda: self._serve_read(key, t0, measured))
 
-    def _serve_read(self, req, key: int, t0: float, measured: bool) -> None:
+    def _serve_read(self, key: int, t0: float, measured: bool) -> None:
         start = self.env.now
-        version = self.versions.get(key, 0)  # the query sees what was committed when it began
+        version = self.versions[key]  # the query sees what was committed when it began
         service = self.service()
-        done = self.env.timeout(service)
-        done.callbacks.append(
-            lambda _: self._finish_read(req, key, t0, measured, start, service, version))
+        self.env.timeout(service).callbacks.append(
+            lambda _: self._finish_read(key, t0, measured, start, service, version))
 
-    def _finish_read(self, req, key, t0, measured, start, service, version) -> None:
-        self.db.release(req)
+    def _finish_read(self, key, t0, measured, start, service, version) -> None:
+        self.db.release()
         now = self.env.now
-        for store, expiry in zip(self.stores, self.expiry, strict=True):
+        for store, expiry in self.fills:
             store.put(key, version, expiry(now))
         if measured:
             w = self.window
@@ -130,24 +130,22 @@ class Simulation:
             w.db_wait_sum += start - t0
             w.db_busy_s += service
             w.db_ops += 1
-            if version != self.versions.get(key, 0):  # a write committed while we read
+            if version != self.versions[key]:  # a write committed while we read
                 w.stale += 1
 
     def write(self, key: int, t0: float, measured: bool) -> None:
         """Queue for a connection, update the database, then delete the key from every tier."""
-        req = self.db.request()
-        req.callbacks.append(lambda _: self._serve_write(req, key, t0, measured))
+        self.db.acquire(lambda: self._serve_write(key, t0, measured))
 
-    def _serve_write(self, req, key: int, t0: float, measured: bool) -> None:
+    def _serve_write(self, key: int, t0: float, measured: bool) -> None:
         start = self.env.now
         service = self.service()
-        done = self.env.timeout(service)
-        done.callbacks.append(
-            lambda _: self._finish_write(req, key, t0, measured, start, service))
+        self.env.timeout(service).callbacks.append(
+            lambda _: self._finish_write(key, t0, measured, start, service))
 
-    def _finish_write(self, req, key, t0, measured, start, service) -> None:
-        self.db.release(req)
-        self.versions[key] = self.versions.get(key, 0) + 1
+    def _finish_write(self, key, t0, measured, start, service) -> None:
+        self.db.release()
+        self.versions[key] += 1
         for store in self.stores:
             store.delete(key)
         if measured:
@@ -231,7 +229,7 @@ class Simulation:
                 entry = store.get(key, t)
                 if entry is not None:
                     tier_hits[level] += 1
-                    if check_stale and entry[0] != versions.get(key, 0):
+                    if check_stale and entry[0] != versions[key]:
                         stale += 1
                     for upper in range(level):  # cache-aside fills the nearer tiers
                         tiers[upper][1].put(key, entry[0], expiry[upper](t))

@@ -1,0 +1,641 @@
+"""Benchmarks: simcache's figures beside baselines measured in the same process.
+
+Run ``python -m simcache.bench`` (``make bench``); ``--quick`` for smaller runs,
+``--repeat N`` for the number of timed repeats (medians are quoted), ``--json PATH`` to
+keep the figures, ``--only full replay`` for some sections, ``--profile`` to print where
+the full model spends its time. Sections:
+
+1. ``full``: :func:`simcache.run` against a naive simpy model with one process per request,
+   on the same arrivals, keys and policy classes, so only the engine differs.
+2. ``replay``: :func:`simcache.replay` against libCacheSim on the same trace.
+3. ``memory``: peak RSS of :func:`simcache.run` for 1M and 10M requests, each in its own
+   process.
+4. ``slider``: re-run time of the scenarios that interactive controls start from.
+
+Wall-clock figures depend on the machine and on what else runs on it; ratios against a
+baseline timed in the same process, runs interleaved, are what to compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import platform
+import pstats
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import simpy
+
+from .engine import run
+from .metrics import Histogram
+from .policies import FOREVER, make_store
+from .replay import replay
+from .rng import stream
+from .scenario import Database, Scenario, Workload
+from .workload import requests
+
+SECTIONS = ("full", "replay", "memory", "slider")
+SPEEDUP_TARGET = 3.0  # full model vs the naive baseline, requests/s
+SLIDER_TARGET_S = 0.3
+MEMORY_TOLERANCE = 0.10
+
+#: The full-model scenario: app-local LRU in front of Redis in front of an 8-connection DB.
+#: 2,000 requests/s keeps the database about half busy once the caches are warm; from a
+#: cold start, much faster arrivals swamp it before the caches fill.
+FULL_MODEL = {
+    "seed": 7,
+    "workload": {"keys": 100_000, "popularity": "zipf", "zipf_alpha": 1.0,
+                 "rate_rps": 2_000.0, "requests": 1_100_000, "warmup_requests": 100_000,
+                 "write_ratio": 0.05},
+    "tiers": [
+        {"name": "local", "capacity": 1_000, "eviction": "lru", "latency_ms": 0.05},
+        {"name": "redis", "capacity": 20_000, "eviction": "redis-lru", "latency_ms": 0.5},
+    ],
+    "database": {"latency_ms": 7.5, "concurrency": 8, "service": "exponential"},
+}
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How many requests each section simulates."""
+
+    full_requests: int = 1_100_000   # 100k warm-up + 1M measured
+    naive_requests: int = 1_100_000
+    replay_requests: int = 5_000_000
+    replay_capacities: tuple[int, ...] = (1_000, 10_000)
+    memory_requests: tuple[int, ...] = (1_000_000, 10_000_000)
+    slider_repeat: int = 5
+
+
+FULL_SIZES = Sizes()
+QUICK_SIZES = Sizes(full_requests=220_000, naive_requests=220_000, replay_requests=1_000_000,
+                    memory_requests=(200_000, 2_000_000), slider_repeat=3)
+
+
+def full_scenario(total_requests: int) -> Scenario:
+    """The full-model scenario with ``total_requests`` requests, 1 in 11 of them warm-up."""
+    scenario = Scenario.from_dict(FULL_MODEL)
+    return scenario.with_values({"workload.requests": total_requests,
+                                 "workload.warmup_requests": total_requests // 11})
+
+
+# -- the naive baseline -------------------------------------------------------------------
+def _service_times(rng: np.random.Generator, database: Database) -> Iterator[float]:
+    """Database service times in seconds, drawn in batches as the engine draws them."""
+    mean_s = database.latency_ms / 1000.0
+    if database.service == "constant":
+        while True:
+            yield mean_s
+    while True:
+        yield from rng.exponential(mean_s, 4096).tolist()
+
+
+def naive_run(scenario: Scenario) -> dict[str, float]:
+    """The textbook simpy model: one process per request, a timeout per tier lookup.
+
+    Uses the same arrivals and keys (:func:`simcache.workload.requests`) and the same
+    policy classes and random streams as :func:`simcache.run`, so the engine is the only
+    difference. Cache-aside reads, writes update the database then delete the key from
+    every tier. Returns the summary figures both models share.
+    """
+    wl = scenario.workload
+    env = simpy.Environment()
+    stores = [make_store(t.eviction, t.capacity, stream(scenario.seed, f"tier:{t.name}"),
+                         samples=t.samples) for t in scenario.tiers]
+    lookup_s = [t.latency_ms / 1000.0 for t in scenario.tiers]
+    ttl_s = [t.ttl_s for t in scenario.tiers]
+    db = simpy.Resource(env, capacity=scenario.database.concurrency)
+    service = _service_times(stream(scenario.seed, "db-service"), scenario.database)
+    versions: dict[int, int] = {}
+    latency = Histogram()
+    count = {"reads": 0, "writes": 0, "hits": 0, "misses": 0, "stale": 0}
+
+    def expires(level: int) -> float:
+        return FOREVER if ttl_s[level] is None else env.now + ttl_s[level]
+
+    def read(key: int, measured: bool):
+        t0 = env.now
+        for level, store in enumerate(stores):
+            yield env.timeout(lookup_s[level])
+            entry = store.get(key, env.now)
+            if entry is not None:
+                for upper in range(level):
+                    stores[upper].put(key, entry[0], expires(upper))
+                if measured:
+                    count["reads"] += 1
+                    count["hits"] += 1
+                    count["stale"] += entry[0] != versions.get(key, 0)
+                    latency.add((env.now - t0) * 1000.0)
+                return
+        with db.request() as req:
+            yield req
+            version = versions.get(key, 0)
+            yield env.timeout(next(service))
+        for level, store in enumerate(stores):
+            store.put(key, version, expires(level))
+        if measured:
+            count["reads"] += 1
+            count["misses"] += 1
+            count["stale"] += version != versions.get(key, 0)
+            latency.add((env.now - t0) * 1000.0)
+
+    def write(key: int, measured: bool):
+        with db.request() as req:
+            yield req
+            yield env.timeout(next(service))
+        versions[key] = versions.get(key, 0) + 1
+        for store in stores:
+            store.delete(key)
+        if measured:
+            count["writes"] += 1
+
+    def arrive():
+        n = 0
+        for chunk in requests(wl, scenario.seed):
+            writes = chunk.writes
+            for i, t in enumerate(chunk.times):
+                yield env.timeout(t - env.now)
+                measured = n >= wl.warmup_requests
+                if writes is not None and writes[i]:
+                    env.process(write(chunk.keys[i], measured))
+                else:
+                    env.process(read(chunk.keys[i], measured))
+                n += 1
+
+    env.process(arrive())
+    env.run()
+    reads = count["reads"]
+    return {
+        "requests": reads + count["writes"],
+        "hit_ratio": count["hits"] / reads if reads else 0.0,
+        "db_reads": count["misses"],
+        "latency_mean_ms": latency.mean,
+        "latency_p99_ms": latency.quantile(0.99),
+        "stale_reads": count["stale"],
+    }
+
+
+# -- helpers -----------------------------------------------------------------------------
+def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - start, value
+
+
+def _median(values: Sequence[float]) -> float:
+    return float(statistics.median(values))
+
+
+def _rate(n: int, seconds: Sequence[float]) -> float:
+    return n / _median(seconds)
+
+
+def _int(x: float) -> str:
+    return f"{x:,.0f}"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], indent: str = "   ") -> str:
+    """Aligned text: the first column left-aligned, the others right-aligned."""
+    cells = [[str(c) for c in headers], *[[str(c) for c in row] for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+
+    def line(row: list[str]) -> str:
+        parts = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:],
+                                                                         strict=True)]
+        return (indent + "  ".join(parts)).rstrip()
+
+    rule = indent + "  ".join("-" * w for w in widths)
+    return "\n".join([line(cells[0]), rule, *(line(row) for row in cells[1:])])
+
+
+# -- 1. full model vs naive simpy --------------------------------------------------------
+SHARED = ("hit_ratio", "db_reads", "latency_mean_ms", "latency_p99_ms", "stale_reads")
+
+
+def bench_full(sizes: Sizes, repeat: int) -> dict[str, Any]:
+    """simcache.run against the naive one-process-per-request model, runs interleaved."""
+    scenario = full_scenario(sizes.full_requests)
+    naive_scenario = full_scenario(sizes.naive_requests)
+    sim_s: list[float] = []
+    naive_s: list[float] = []
+    result = naive = None
+    for _ in range(repeat):
+        seconds, result = _timed(lambda: run(scenario))
+        sim_s.append(seconds)
+        seconds, naive = _timed(lambda: naive_run(naive_scenario))
+        naive_s.append(seconds)
+    assert result is not None and naive is not None
+    same = result if naive_scenario == scenario else run(naive_scenario)
+    sim_rps = _rate(sizes.full_requests, sim_s)
+    naive_rps = _rate(sizes.naive_requests, naive_s)
+    return {
+        "scenario": scenario.describe(),
+        "requests": sizes.full_requests,
+        "naive_requests": sizes.naive_requests,
+        "simcache": {"seconds": sim_s, "rps": sim_rps,
+                     **{k: result.summary[k] for k in SHARED},
+                     "db_utilization": result.summary["db_utilization"]},
+        "simcache_at_naive_size": {k: same.summary[k] for k in SHARED},
+        "naive": {"seconds": naive_s, "rps": naive_rps, **naive},
+        "speedup": sim_rps / naive_rps,
+        "target": SPEEDUP_TARGET,
+        "hit_ratio_gap_points": 100.0 * (same.summary["hit_ratio"] - naive["hit_ratio"]),
+    }
+
+
+def render_full(data: dict[str, Any]) -> str:
+    sim, naive, same = data["simcache"], data["naive"], data["simcache_at_naive_size"]
+    n, m = data["requests"], data["naive_requests"]
+    verdict = "meets" if data["speedup"] >= data["target"] else "MISSES"
+    rows = [
+        ["requests/s (median)", _int(sim["rps"]), _int(naive["rps"]),
+         f"{data['speedup']:.2f}x"],
+        ["wall time, median (s)", f"{_median(sim['seconds']):.2f}",
+         f"{_median(naive['seconds']):.2f}", ""],
+    ]
+    lines = [
+        "1. Full model: simcache.run vs a naive simpy model (one process per request)",
+        f"   {data['scenario']}",
+        f"   simcache: {n:,} requests; naive: {m:,} requests (warm-up 1/11 of each, "
+        "counted in requests/s); wall clock includes drawing the workload",
+        f"   database {sim['db_utilization']:.0%} busy, hit ratio {sim['hit_ratio']:.1%} "
+        "(simcache, measured part)",
+        "",
+        table(["", "simcache", "naive simpy", "ratio"], rows),
+        f"   target >= {data['target']:g}x: {verdict}",
+        "",
+        f"   Same model? measured part of the {m:,}-request run:",
+        table(["", "simcache", "naive simpy", "difference"], [
+            ["hit ratio", f"{same['hit_ratio']:.2%}", f"{naive['hit_ratio']:.2%}",
+             f"{data['hit_ratio_gap_points']:+.2f} points"],
+            ["DB reads", _int(same["db_reads"]), _int(naive["db_reads"]),
+             f"{same['db_reads'] / max(naive['db_reads'], 1) - 1:+.1%}"],
+            ["latency mean (ms)", f"{same['latency_mean_ms']:.3f}",
+             f"{naive['latency_mean_ms']:.3f}", ""],
+            ["latency p99 (ms)", f"{same['latency_p99_ms']:.2f}",
+             f"{naive['latency_p99_ms']:.2f}", ""],
+            ["stale reads", _int(same["stale_reads"]), _int(naive["stale_reads"]), ""],
+        ]),
+        "   (the naive model waits out each tier's lookup latency before querying the",
+        "   database; simcache adds it to the recorded latency instead)",
+    ]
+    return "\n".join(lines)
+
+
+# -- 2. eviction-only replay vs libCacheSim ----------------------------------------------
+def replay_trace(n: int, keys: int = 100_000, seed: int = 11) -> list[int]:
+    """``n`` keys drawn Zipf(1.0) over ``keys`` keys by simcache's own workload stream."""
+    wl = Workload(keys=keys, zipf_alpha=1.0, requests=n, warmup_requests=0)
+    out: list[int] = []
+    for chunk in requests(wl, seed):
+        out.extend(chunk.keys)
+    return out
+
+
+def _write_oracle_general(keys: Sequence[int], path: Path) -> None:
+    """libCacheSim's oracleGeneral binary trace: time, id, size, next access (24 bytes)."""
+    record = np.dtype([("clock_time", "<u4"), ("obj_id", "<u8"), ("obj_size", "<u4"),
+                       ("next_access_vtime", "<i8")])
+    trace = np.zeros(len(keys), dtype=record)
+    trace["obj_id"] = np.asarray(keys, dtype=np.uint64) + 1  # ids from 1; 0 can mean "none"
+    trace["obj_size"] = 1  # capacity then counts objects, as simcache's does
+    trace["next_access_vtime"] = -1
+    trace.tofile(path)
+
+
+def bench_replay(sizes: Sizes, repeat: int) -> dict[str, Any]:
+    """simcache.replay against libCacheSim's C simulator on one Zipf trace."""
+    n = sizes.replay_requests
+    keys = replay_trace(n)
+    try:
+        import libcachesim as lcs
+    except ImportError:
+        lcs = None
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "zipf.oracleGeneral"
+        if lcs is not None:
+            _write_oracle_general(keys, path)
+        for policy in ("lru", "fifo"):
+            for capacity in sizes.replay_capacities:
+                sim_s, lcs_s = [], []
+                sim_hits = lcs_hits = None
+                for _ in range(repeat):
+                    seconds, res = _timed(lambda: replay(keys, policy, capacity))  # noqa: B023
+                    sim_s.append(seconds)
+                    sim_hits = res.hits
+                    if lcs is not None:
+                        cache = {"lru": lcs.LRU, "fifo": lcs.FIFO}[policy](capacity)
+                        reader = lcs.TraceReader(str(path), lcs.TraceType.ORACLE_GENERAL_TRACE)
+                        seconds, (miss_ratio, _) = _timed(
+                            lambda: cache.process_trace(reader))  # noqa: B023
+                        lcs_s.append(seconds)
+                        lcs_hits = round(n * (1.0 - miss_ratio))
+                        # No reader.close(): in libcachesim 0.3.5 it frees the reader
+                        # again when the object is collected (double free, abort).
+                        del reader, cache
+                rows.append({
+                    "policy": policy, "capacity": capacity,
+                    "simcache_seconds": sim_s, "simcache_rps": _rate(n, sim_s),
+                    "simcache_hits": sim_hits,
+                    "libcachesim_seconds": lcs_s or None,
+                    "libcachesim_rps": _rate(n, lcs_s) if lcs_s else None,
+                    "libcachesim_hits": lcs_hits,
+                    "identical": lcs_hits == sim_hits if lcs is not None else None,
+                })
+    return {"requests": n, "keys": 100_000, "zipf_alpha": 1.0,
+            "libcachesim": getattr(lcs, "__version__", None) if lcs else None, "rows": rows}
+
+
+def render_replay(data: dict[str, Any]) -> str:
+    n = data["requests"]
+    lines = [
+        "2. Eviction-only replay: simcache.replay vs libCacheSim",
+        f"   trace: {n:,} requests, Zipf({data['zipf_alpha']:g}) over {data['keys']:,} keys, "
+        "object size 1, capacity in objects",
+    ]
+    if data["libcachesim"] is None:
+        lines.append("   libcachesim is not installed (pip install libcachesim): "
+                     "simcache figures only")
+    else:
+        lines += [
+            f"   timed: simcache.replay(list_of_ints, policy, capacity); libcachesim "
+            f"{data['libcachesim']}: cache.process_trace(reader) over an oracleGeneral file",
+            "   (opening the reader and writing the file are not timed; libCacheSim hits = "
+            "requests x (1 - its miss ratio))",
+        ]
+    rows = []
+    for r in data["rows"]:
+        has_lcs = r["libcachesim_rps"] is not None
+        rows.append([
+            r["policy"].upper(), _int(r["capacity"]), _int(r["simcache_rps"]),
+            _int(r["libcachesim_rps"]) if has_lcs else "-",
+            f"{r['simcache_rps'] / r['libcachesim_rps']:.2f}x" if has_lcs else "-",
+            _int(r["simcache_hits"]),
+            _int(r["libcachesim_hits"]) if has_lcs else "-",
+            ("yes" if r["identical"] else "NO") if has_lcs else "-",
+        ])
+    lines += ["", table(["policy", "capacity", "simcache req/s", "libCacheSim req/s", "ratio",
+                         "simcache hits", "libCacheSim hits", "identical"], rows)]
+    return "\n".join(lines)
+
+
+# -- 3. peak memory ----------------------------------------------------------------------
+_MEMORY_CHILD = """\
+import gc, json, resource, sys, time
+import simcache
+import simcache.engine
+
+def status_kib(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+
+scenario = simcache.Scenario.from_json(sys.argv[1])
+simcache.run(scenario.with_values({"workload.requests": 2000, "workload.warmup_requests": 0}))
+gc.collect()
+try:
+    # Linux: restart the peak-RSS mark (VmHWM) here, so the peak is this run's alone.
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    method = "VmHWM"
+    base = status_kib("VmRSS")
+except OSError:
+    # ru_maxrss also carries the peak of the process that forked this one.
+    method = "ru_maxrss"
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+start = time.perf_counter()
+sim = simcache.engine.Simulation(scenario)
+result = sim.run()
+seconds = time.perf_counter() - start
+versions = getattr(sim, "versions", None)  # per-key state: grows with keys written, <= keys
+if method == "VmHWM":
+    peak = status_kib("VmHWM")
+else:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"method": method, "base_kib": base, "peak_kib": peak, "seconds": seconds,
+                  "measured_requests": result.summary["requests"],
+                  "keys_written": None if versions is None else len(versions)}))
+"""
+
+
+def measure_memory(scenario: Scenario) -> dict[str, Any]:
+    """Peak RSS of one ``simcache.run`` in a fresh interpreter, and its baseline."""
+    proc = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, scenario.to_json(None)],
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"memory run failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def bench_memory(sizes: Sizes) -> dict[str, Any]:
+    """Peak RSS of the full-model scenario at each size, one subprocess each."""
+    runs = []
+    for total in sizes.memory_requests:
+        warmup = min(FULL_MODEL["workload"]["warmup_requests"], total // 11)
+        scenario = Scenario.from_dict(FULL_MODEL).with_values(
+            {"workload.requests": total, "workload.warmup_requests": warmup})
+        runs.append({"requests": total, "warmup_requests": scenario.workload.warmup_requests,
+                     **measure_memory(scenario)})
+    small, large = runs[0], runs[-1]
+    grow = (large["peak_kib"] - large["base_kib"]) / max(small["peak_kib"] - small["base_kib"], 1)
+    return {"runs": runs, "growth_over_baseline": grow,
+            "growth_total": large["peak_kib"] / small["peak_kib"],
+            "tolerance": MEMORY_TOLERANCE}
+
+
+def render_memory(data: dict[str, Any]) -> str:
+    runs = data["runs"]
+    small, large = runs[0], runs[-1]
+    mib = 1024.0
+    rows = [[f"{r['requests']:,} requests", f"{r['base_kib'] / mib:.1f}",
+             f"{r['peak_kib'] / mib:.1f}", f"{(r['peak_kib'] - r['base_kib']) / mib:.1f}",
+             _int(r["keys_written"]) if r.get("keys_written") is not None else "-",
+             f"{r['seconds']:.1f}"] for r in runs]
+    tol = data["tolerance"]
+
+    def verdict(ratio: float) -> str:
+        return "meets" if abs(ratio - 1.0) <= tol else "MISSES"
+
+    lines = [
+        "3. Peak memory of simcache.run (full-model scenario, each size in its own process)",
+        f"   peak RSS ({runs[0]['method']}) during the run; baseline = RSS after imports and "
+        "a 2,000-request warm-up run",
+        "",
+        table(["", "baseline MiB", "peak MiB", "run adds MiB", "keys written", "run s"], rows),
+        f"   {large['requests']:,} vs {small['requests']:,} requests, target within {tol:.0%}:",
+        f"     peak RSS          {data['growth_total']:.3f}x  {verdict(data['growth_total'])}",
+        f"     added by the run  {data['growth_over_baseline']:.3f}x  "
+        f"{verdict(data['growth_over_baseline'])}",
+        "   (keys written = keys with a committed-version entry; that table grows with the",
+        f"   distinct keys written, at most {FULL_MODEL['workload']['keys']:,}, not with "
+        "requests)",
+    ]
+    return "\n".join(lines)
+
+
+# -- 4. slider re-run time ---------------------------------------------------------------
+def slider_scenarios() -> dict[str, Scenario]:
+    """``Scenario()`` and every preset that interactive controls start from."""
+    found = {"Scenario()": Scenario()}
+    try:
+        from . import presets
+    except ImportError:
+        return found
+    table_ = getattr(presets, "PRESETS", {})
+    for name in table_:
+        try:
+            found[f"preset {name}"] = presets.preset(name)
+        except Exception as err:  # a preset under construction should not stop the bench
+            print(f"   (preset {name!r} skipped: {err})", file=sys.stderr)
+    return found
+
+
+def bench_slider(sizes: Sizes, scenarios: dict[str, Scenario] | None = None) -> dict[str, Any]:
+    """Median wall time of simcache.run for each slider's starting scenario."""
+    rows = []
+    for label, scenario in (scenarios or slider_scenarios()).items():
+        run(scenario)  # first call pays one-off costs (imports inside pandas, caches)
+        seconds = [_timed(lambda: run(scenario))[0]  # noqa: B023
+                   for _ in range(sizes.slider_repeat)]
+        rows.append({"scenario": label, "requests": scenario.workload.requests,
+                     "seconds": seconds, "median_s": _median(seconds)})
+    return {"rows": rows, "target_s": SLIDER_TARGET_S, "repeat": sizes.slider_repeat}
+
+
+def render_slider(data: dict[str, Any]) -> str:
+    target = data["target_s"]
+    rows = [[r["scenario"], _int(r["requests"]) if r["requests"] else "-",
+             f"{r['median_s']:.3f}", f"{max(r['seconds']):.3f}", f"{target:g}",
+             f"{target / r['median_s']:.2f}x",
+             "meets" if r["median_s"] < target else "MISSES"] for r in data["rows"]]
+    return "\n".join([
+        f"4. Slider re-run: simcache.run of each control's starting scenario "
+        f"(median of {data['repeat']}, after one untimed run)",
+        "",
+        table(["scenario", "requests", "median s", "max s", "target s", "headroom", ""], rows),
+    ])
+
+
+# -- profile -----------------------------------------------------------------------------
+def profile_full(requests_: int, top: int = 20) -> str:
+    """cProfile of simcache.run on the full-model scenario, sorted by own time."""
+    scenario = full_scenario(requests_)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    run(scenario)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("tottime").print_stats(top)
+    return out.getvalue()
+
+
+# -- driver ------------------------------------------------------------------------------
+RENDER = {"full": render_full, "replay": render_replay, "memory": render_memory,
+          "slider": render_slider}
+
+
+def environment() -> dict[str, Any]:
+    import pandas
+
+    from . import __version__
+    return {
+        "simcache": __version__, "python": platform.python_version(),
+        "simpy": simpy.__version__, "numpy": np.__version__, "pandas": pandas.__version__,
+        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "when": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+    }
+
+
+def run_all(sections: Sequence[str], sizes: Sizes, repeat: int,
+            emit: Callable[[str], None] = print,
+            slider: dict[str, Scenario] | None = None) -> dict[str, Any]:
+    """Run the chosen sections in their usual order, printing each table when ready.
+
+    ``slider`` replaces the scenarios the slider section times (tests pass tiny ones).
+    """
+    env = environment()
+    emit(f"simcache {env['simcache']} benchmarks — Python {env['python']}, simpy "
+         f"{env['simpy']}, numpy {env['numpy']}; {env['machine']}; load average "
+         f"{' '.join(map(str, env['load_average']))}; {repeat} timed repeats, medians quoted")
+    out: dict[str, Any] = {"environment": env, "repeat": repeat}
+    for name in [s for s in SECTIONS if s in sections]:
+        start = time.perf_counter()
+        if name == "full":
+            data = bench_full(sizes, repeat)
+        elif name == "replay":
+            data = bench_replay(sizes, repeat)
+        elif name == "memory":
+            data = bench_memory(sizes)
+        else:
+            data = bench_slider(sizes, slider)
+        data["section_seconds"] = time.perf_counter() - start
+        out[name] = data
+        emit("")
+        emit(RENDER[name](data))
+    out["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    emit("")
+    emit(f"load average at the end: {' '.join(map(str, out['load_average_end']))} "
+         f"(other work on the machine moves wall-clock figures; ratios less so)")
+    return out
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m simcache.bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true",
+                        help="about 5x fewer requests in every section")
+    parser.add_argument("--repeat", type=_positive, default=3,
+                        help="timed repeats per figure; the median is quoted (default 3)")
+    parser.add_argument("--json", metavar="PATH", type=Path, help="also write figures as JSON")
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS),
+                        metavar="SECTION", help=f"run only these: {', '.join(SECTIONS)}")
+    parser.add_argument("--profile", action="store_true",
+                        help="print a cProfile of the full model and exit")
+    args = parser.parse_args(argv)
+    sizes = QUICK_SIZES if args.quick else FULL_SIZES
+    if args.profile:
+        print(profile_full(sizes.full_requests // 5))
+        return 0
+    data = run_all(args.only, sizes, args.repeat)
+    if args.json:
+        write_json(data, args.json)
+        print(f"\nfigures written to {args.json}")
+    return 0
+
+
+def write_json(data: dict[str, Any], path: Path) -> None:
+    """The figures of :func:`run_all` as indented JSON."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, default=_jsonable) + "\n", encoding="utf-8")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
