@@ -1,21 +1,54 @@
-"""Which Redis the course's real-Redis cells use, and (later) a connection to it.
+"""Which Redis the course's real-Redis cells use, and a safe connection to it.
 
 The choice, in order: ``SIMCACHE_REDIS_URL`` or ``REDIS_URL`` if set; else a private
 ``redis-server`` on a free loopback port if the binary is on PATH; else fakeredis, an
 in-process fake. ``plan()`` only decides; it starts nothing and connects to nothing.
-redis and fakeredis are imported inside functions only, so importing this module is cheap.
+``connect()`` acts on the plan and returns a :class:`Lab`: a client whose keys all carry a
+per-session prefix, a ``cleanup()`` that removes only those keys, and a one-line
+description of what it connected to and why. redis and fakeredis are imported inside
+functions only, so importing this module is cheap.
+
+Learners point the course at their own Redis, so a Lab never empties a database, never
+deletes a key outside its prefix, and changes server settings (``CONFIG SET``) only on a
+private server it started itself.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
+import secrets
 import shutil
-from collections.abc import Mapping
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 ENV_VARS = ("SIMCACHE_REDIS_URL", "REDIS_URL")
 FAKE_URLS = ("fakeredis://", "fake://")
 KINDS = ("url", "private-server", "fakeredis")
+
+PREFIX_ROOT = "simcache"
+CONNECT_TIMEOUT_S = 2.0   # an unreachable URL fails after this long, not after a minute
+COMMAND_TIMEOUT_S = 10.0  # a server that stops answering mid-command
+START_TIMEOUT_S = 10.0    # a private redis-server must answer PING within this
+SCAN_COUNT = 500          # keys per SCAN step and per UNLINK call in cleanup()
+
+#: What fakeredis does not implement, and what to say instead of failing.
+FAKE_GAPS = {
+    "info": "INFO",
+    "memory usage": "MEMORY USAGE",
+    "object encoding": "OBJECT ENCODING",
+    "eviction": "maxmemory eviction",
+    "config": "CONFIG GET/SET",
+}
 
 
 @dataclass(frozen=True)
@@ -40,13 +73,21 @@ def _redact(url: str) -> str:
     return f"{scheme}://{user + ':' if user else ':'}***@{host}"
 
 
+def _env_url(env: Mapping[str, str]) -> tuple[str, str] | None:
+    """The first of ``ENV_VARS`` that is set, as ``(name, url)``."""
+    for var in ENV_VARS:
+        url = env.get(var, "").strip()
+        if url:
+            return var, url
+    return None
+
+
 def plan(environ: Mapping[str, str] | None = None) -> RedisPlan:
     """Decide which Redis to use, without side effects (see the module docstring)."""
     env = os.environ if environ is None else environ
-    for var in ENV_VARS:
-        url = env.get(var, "").strip()
-        if not url:
-            continue
+    found = _env_url(env)
+    if found:
+        var, url = found
         if url.lower() in FAKE_URLS:
             return RedisPlan("fakeredis", "in-process fakeredis", f"{var}={url}")
         return RedisPlan("url", _redact(url), f"{var} is set")
@@ -56,3 +97,637 @@ def plan(environ: Mapping[str, str] | None = None) -> RedisPlan:
                          f"found {server}; set SIMCACHE_REDIS_URL to use your own Redis")
     return RedisPlan("fakeredis", "in-process fakeredis",
                      "no SIMCACHE_REDIS_URL or REDIS_URL and no redis-server on PATH")
+
+
+# -- errors -------------------------------------------------------------------------------
+class RedisUnavailable(ConnectionError):
+    """Redis cannot be reached. The message is one line that says what to do next."""
+
+    def _render_traceback_(self) -> list[str]:
+        # IPython shows this list instead of a traceback: one readable line in a notebook.
+        return [f"\x1b[31m{type(self).__name__}: {self}\x1b[0m"]
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0].rstrip(".")
+
+
+def _import_redis() -> Any:
+    try:
+        import redis
+    except ImportError:
+        raise RedisUnavailable("the redis package is not installed: "
+                               "pip install 'simcache[redis]'") from None
+    return redis
+
+
+# -- a private redis-server -----------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _parent_death_signal() -> Callable[[], None] | None:
+    """On Linux, a function for the child that stops it when its parent process dies.
+
+    Resolved here, in the parent: between fork and exec the child must not import.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (ImportError, OSError, AttributeError):
+        return None
+
+    def set_signal() -> None:  # pragma: no cover - runs in the child
+        prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+    return set_signal
+
+
+class PrivateServer:
+    """A ``redis-server`` of our own on a loopback port: no persistence, stopped at exit.
+
+    It runs in its own process group (interrupting the kernel does not stop it), writes
+    only into a temporary directory, and is terminated by :meth:`stop`, at interpreter
+    exit, or (on Linux) when the process that started it dies without running atexit.
+    Linux ties that last signal to the starting *thread*: start servers from the main
+    thread (as notebook cells run), not from a short-lived worker thread.
+    """
+
+    def __init__(self, binary: str | None = None, port: int | None = None):
+        self.binary = binary or shutil.which("redis-server")
+        if not self.binary:
+            raise RedisUnavailable("redis-server is not on PATH: install Redis or set "
+                                   "SIMCACHE_REDIS_URL")
+        self.port = port
+        self.process: subprocess.Popen | None = None
+        self.dir: str | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def start(self, timeout_s: float = START_TIMEOUT_S) -> PrivateServer:
+        """Start the server (on ``port`` if given, else a free one) and wait until it answers."""
+        if self.alive():
+            return self
+        last = ""
+        for _ in range(3):  # a free port can be taken between choosing and binding it
+            port = self.port or _free_port()
+            try:
+                self._spawn(port, timeout_s)
+                self.port = port
+                _SERVERS.add(self)
+                return self
+            except RedisUnavailable as error:
+                last = str(error)
+                self._reap()
+        raise RedisUnavailable(f"could not start a private redis-server: {last}")
+
+    def _spawn(self, port: int, timeout_s: float) -> None:
+        self.dir = tempfile.mkdtemp(prefix="simcache-redis-")
+        log = os.path.join(self.dir, "redis.log")
+        args = [self.binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                "--appendonly", "no", "--dir", self.dir, "--logfile", log,
+                "--daemonize", "no"]
+        self.process = subprocess.Popen(
+            args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, start_new_session=True,
+            preexec_fn=_parent_death_signal())
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RedisUnavailable(f"redis-server exited with code "
+                                       f"{self.process.returncode}: {self._log_tail(log)}")
+            if _answers_ping("127.0.0.1", port) and self._answering_is_ours(port):
+                return
+            time.sleep(0.02)
+        raise RedisUnavailable(f"redis-server did not answer on 127.0.0.1:{port} "
+                               f"within {timeout_s:g} s")
+
+    def _answering_is_ours(self, port: int) -> bool:
+        """Whether the server on ``port`` is our process, not one that had the port first."""
+        redis = _import_redis()
+        client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=1,
+                             socket_connect_timeout=1)
+        try:
+            return int(client.info("server")["process_id"]) == self.process.pid
+        except (redis.exceptions.RedisError, KeyError, ValueError):
+            return False
+        finally:
+            client.close()
+
+    @staticmethod
+    def _log_tail(path: str) -> str:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                lines = [line.strip() for line in f if line.strip()]
+        except OSError:
+            return "no log"
+        return lines[-1] if lines else "no log"
+
+    def _reap(self) -> None:
+        if self.process is not None:
+            if self.process.poll() is None:
+                self.process.terminate()
+                try:
+                    self.process.wait(3)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait(3)
+            self.process = None
+        if self.dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            self.dir = None
+
+    def stop(self) -> None:
+        """Terminate the server and remove its directory. Safe to call twice."""
+        self._reap()
+        _SERVERS.discard(self)
+
+    def __repr__(self) -> str:
+        state = "running" if self.alive() else "stopped"
+        return f"PrivateServer({self.address}, {state})"
+
+
+def _answers_ping(host: str, port: int, timeout_s: float = 0.2) -> bool:
+    """Speak just enough RESP to see whether a Redis answers PING."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+# -- the lab --------------------------------------------------------------------------------
+def _glob_escape(text: str) -> str:
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
+
+
+def new_prefix() -> str:
+    """A fresh per-session key prefix such as ``simcache:1a2b3c4d:``."""
+    return f"{PREFIX_ROOT}:{secrets.token_hex(4)}:"
+
+
+class Lab:
+    """A connection to the Redis the course uses, with a per-session key prefix.
+
+    ``client`` is a redis-py client (``decode_responses=True``: values come back as str).
+    Write every key through :meth:`key`; :meth:`cleanup` deletes exactly the keys under
+    this lab's prefix. ``line`` says in one line what the lab connected to and why.
+    """
+
+    def __init__(self, plan_: RedisPlan, *, url: str | None = None,
+                 server: PrivateServer | None = None, prefix: str | None = None):
+        if plan_.kind not in KINDS:
+            raise ValueError(f"plan.kind = {plan_.kind!r}: must be one of {', '.join(KINDS)}")
+        self.plan = plan_
+        self.kind = plan_.kind
+        self.prefix = prefix or new_prefix()
+        self.server = server
+        self._url = url
+        self._fake_server: Any = None
+        self._clients: list[Any] = []
+        self._features: dict[str, bool] = {}
+        self.closed = False
+        self.client = self._new_client()
+        self._clients.append(self.client)
+        self.version = self._server_version()
+        _LABS.add(self)
+
+    # -- naming -----------------------------------------------------------------------
+    def key(self, name: str) -> str:
+        """``name`` under this lab's prefix: the only kind of key the course writes."""
+        return f"{self.prefix}{name}"
+
+    def channel(self, name: str) -> str:
+        """A pub/sub channel name under this lab's prefix."""
+        return f"{self.prefix}{name}"
+
+    @property
+    def is_fake(self) -> bool:
+        return self.kind == "fakeredis"
+
+    @property
+    def owns_server(self) -> bool:
+        """True when the course started the server itself (so CONFIG SET is allowed)."""
+        return self.server is not None
+
+    @property
+    def where(self) -> str:
+        if self.is_fake:
+            return "in-process fakeredis"
+        if self.server is not None:
+            return f"the private redis-server on {self.server.address}"
+        return f"Redis at {_redact(self._url or '')}"
+
+    @property
+    def line(self) -> str:
+        """One line: which Redis, why, and the key prefix."""
+        if self.is_fake:
+            what = f"fakeredis {self.version} (in-process; no INFO, MEMORY USAGE or eviction)"
+        elif self.server is not None:
+            what = f"private redis-server {self.version} on {self.server.address} (no persistence)"
+        else:
+            what = f"Redis {self.version} at {_redact(self._url or '')}"
+        return f"Redis: {what}, because {self.plan.reason}; keys prefixed {self.prefix!r}"
+
+    def __repr__(self) -> str:
+        return self.line
+
+    def _repr_markdown_(self) -> str:
+        return self.line
+
+    # -- clients ----------------------------------------------------------------------
+    def _new_client(self) -> Any:
+        if self.is_fake:
+            try:
+                import fakeredis
+            except ImportError:
+                raise RedisUnavailable("fakeredis is not installed: "
+                                       "pip install 'simcache[redis]'") from None
+            if self._fake_server is None:
+                self._fake_server = fakeredis.FakeServer()
+            return fakeredis.FakeRedis(server=self._fake_server, decode_responses=True)
+        url = self.server.url if self.server is not None else self._url
+        cls = _guarded_client_class()
+        client = cls.from_url(url, decode_responses=True,
+                              socket_connect_timeout=CONNECT_TIMEOUT_S,
+                              socket_timeout=COMMAND_TIMEOUT_S, retry=_one_retry(),
+                              health_check_interval=0)
+        client._simcache_failure = self._failure_message
+        return client
+
+    def new_client(self) -> Any:
+        """Another client with its own connections to the same server (a second app)."""
+        client = self._new_client()
+        self._clients.append(client)
+        return client
+
+    def _failure_message(self, error: BaseException) -> str:
+        redis = _import_redis()
+        if isinstance(error, redis.exceptions.AuthenticationError):
+            return (f"{self.where} refused the password ({_first_line(error)}): "
+                    "fix the URL in SIMCACHE_REDIS_URL or REDIS_URL")
+        if self.server is not None and not self.server.alive():
+            code = self.server.process.returncode if self.server.process else None
+            return (f"{self.where} has stopped (exit code {code}): run `lab.reconnect()` "
+                    "in a new cell to start a fresh one (its keys are gone)")
+        return (f"{self.where} stopped answering ({_first_line(error)}): start it again, "
+                "then run `lab.reconnect()` in a new cell")
+
+    @contextlib.contextmanager
+    def guard(self) -> Iterator[None]:
+        """Turn a lost connection inside the block into one readable RedisUnavailable."""
+        if self.is_fake:
+            yield
+            return
+        redis = _import_redis()
+        try:
+            yield
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as error:
+            raise RedisUnavailable(self._failure_message(error)) from error
+
+    def ping(self) -> bool:
+        """True if the server answers now."""
+        try:
+            return bool(self.client.ping())
+        except Exception:
+            return False
+
+    def reconnect(self, *, quiet: bool = False) -> Lab:
+        """Connect again after the server went away; keeps the prefix.
+
+        A private server that died is started again (on the same port if it is free).
+        For a URL, this raises :class:`RedisUnavailable` until the server answers.
+        """
+        if self.closed:
+            raise RedisUnavailable("this lab was closed: call redis_lab.connect() again")
+        if self.server is not None and not self.server.alive():
+            try:
+                self.server.start()
+            except RedisUnavailable:
+                self.server.port = None  # the old port is taken: any free one will do
+                self.server.start()
+        if not self.is_fake:
+            url = self.server.url if self.server is not None else self._url
+            redis = _import_redis()
+            fresh = _guarded_client_class().from_url(
+                url, decode_responses=True, socket_connect_timeout=CONNECT_TIMEOUT_S,
+                socket_timeout=COMMAND_TIMEOUT_S, retry=_one_retry(), health_check_interval=0)
+            old = self.client.connection_pool
+            # Swap the pool inside the existing client, so a variable that still holds
+            # ``lab.client`` (``r = lab.client``) works again too.
+            self.client.connection_pool = fresh.connection_pool
+            with contextlib.suppress(Exception):
+                old.disconnect()
+            try:
+                self.client.ping()
+            except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
+                    RedisUnavailable) as error:
+                raise RedisUnavailable(_message_for(error, self)) from None
+            self.version = self._server_version()
+        if not quiet:
+            print(self.line)
+        return self
+
+    # -- what the server can do ---------------------------------------------------------
+    def _server_version(self) -> str:
+        if self.is_fake:
+            try:
+                from importlib.metadata import version
+                return version("fakeredis")
+            except Exception:
+                return "?"
+        info = self.info("server") or {}
+        return str(info.get("redis_version", "?"))
+
+    def supports(self, feature: str) -> bool:
+        """Whether the server answers ``feature``: one of the keys of ``FAKE_GAPS``.
+
+        fakeredis lacks all of them; a real Redis has them, except that ``config`` can be
+        disabled on managed services. ``eviction`` means maxmemory eviction exists, not
+        that the course may configure it (see :attr:`owns_server`).
+        """
+        if feature not in FAKE_GAPS:
+            raise ValueError(f"feature = {feature!r}: must be one of {', '.join(FAKE_GAPS)}")
+        if feature not in self._features:
+            self._features[feature] = self._probe(feature)
+        return self._features[feature]
+
+    def _probe(self, feature: str) -> bool:
+        redis = _import_redis()
+        probes: dict[str, Callable[[], Any]] = {
+            "info": lambda: self.client.execute_command("INFO", "server"),
+            "memory usage": lambda: self.client.execute_command(
+                "MEMORY", "USAGE", self.key("probe")),
+            "object encoding": lambda: self.client.execute_command(
+                "OBJECT", "ENCODING", self.key("probe")),
+            "config": lambda: self.client.execute_command("CONFIG", "GET", "maxmemory"),
+        }
+        if feature == "eviction":
+            return not self.is_fake
+        try:
+            probes[feature]()
+        except redis.exceptions.ResponseError:
+            return False
+        return True
+
+    def gap(self, feature: str) -> str | None:
+        """One line saying that ``feature`` is missing here, or None when it is available."""
+        if self.supports(feature):
+            return None
+        name = FAKE_GAPS[feature]
+        if self.is_fake:
+            return (f"ℹ️ fakeredis has no {name}; below is what a real Redis typically "
+                    "reports (set SIMCACHE_REDIS_URL or install redis-server to measure it).")
+        return f"ℹ️ {self.where} does not allow {name}; showing typical values instead."
+
+    def info(self, section: str | None = None) -> dict[str, Any] | None:
+        """``INFO [section]`` as a dict, or None where INFO is not available (fakeredis)."""
+        if self.is_fake and not self.supports("info"):
+            return None
+        redis = _import_redis()
+        try:
+            return self.client.info(section) if section else self.client.info()
+        except redis.exceptions.ResponseError:
+            return None
+
+    # -- cleaning up --------------------------------------------------------------------
+    def scan(self, pattern: str = "*", count: int = SCAN_COUNT) -> Iterator[str]:
+        """This lab's keys matching ``pattern`` (after the prefix), by SCAN MATCH."""
+        match = _glob_escape(self.prefix) + pattern
+        yield from self.client.scan_iter(match=match, count=count)
+
+    def cleanup(self) -> int:
+        """Delete every key under this lab's prefix (SCAN + UNLINK); return how many.
+
+        Keys outside the prefix are never touched, whoever wrote them.
+        """
+        if self.closed:
+            return 0
+        redis = _import_redis()
+        deleted = 0
+        batch: list[str] = []
+        use_unlink = True
+
+        def delete_batch() -> int:
+            nonlocal use_unlink
+            if not batch:
+                return 0
+            if use_unlink:
+                try:
+                    n = self.client.unlink(*batch)
+                except redis.exceptions.ResponseError:  # a server without UNLINK (< 4.0)
+                    use_unlink = False
+                    n = self.client.delete(*batch)
+            else:
+                n = self.client.delete(*batch)
+            batch.clear()
+            return int(n)
+
+        # Collect first, then delete: deleting while a SCAN is running is allowed, but
+        # collecting keeps the cursor walk simple to reason about.
+        for key in list(self.scan()):
+            if not key.startswith(self.prefix):  # belt and braces on top of MATCH
+                continue
+            batch.append(key)
+            if len(batch) >= SCAN_COUNT:
+                deleted += delete_batch()
+        deleted += delete_batch()
+        return deleted
+
+    def close(self, *, cleanup: bool = True) -> None:
+        """Clean up (unless told not to), close the clients and stop a private server."""
+        if self.closed:
+            return
+        if cleanup:
+            with contextlib.suppress(Exception):
+                self.cleanup()
+        for client in self._clients:
+            with contextlib.suppress(Exception):
+                client.close()
+        self._clients.clear()
+        if self.server is not None:
+            self.server.stop()
+        self.closed = True
+        _LABS.discard(self)
+
+    def __enter__(self) -> Lab:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _message_for(error: BaseException, lab: Lab) -> str:
+    if isinstance(error, RedisUnavailable):
+        return str(error)
+    return lab._failure_message(error)
+
+
+def _one_retry() -> Any:
+    """Retry a command once, at once: enough to replace a connection a restart broke."""
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return Retry(NoBackoff(), 1)
+
+
+_GUARDED: dict[str, type] = {}
+
+
+def _guarded_client_class() -> type:
+    """redis.Redis whose lost connections raise one readable :class:`RedisUnavailable`."""
+    if "client" in _GUARDED:
+        return _GUARDED["client"]
+    redis = _import_redis()
+    lost = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+    class GuardedRedis(redis.Redis):
+        _simcache_failure: Callable[[BaseException], str] | None = None
+
+        def _translate(self, error: BaseException) -> RedisUnavailable:
+            describe = self._simcache_failure
+            text = describe(error) if describe else _first_line(error)
+            return RedisUnavailable(text)
+
+        def execute_command(self, *args: Any, **options: Any) -> Any:
+            try:
+                return super().execute_command(*args, **options)
+            except lost as error:
+                raise self._translate(error) from error
+
+        def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> Any:
+            pipe = super().pipeline(transaction, shard_hint)
+            execute = pipe.execute
+
+            def guarded_execute(*args: Any, **kwargs: Any) -> Any:
+                try:
+                    return execute(*args, **kwargs)
+                except lost as error:
+                    raise self._translate(error) from error
+
+            pipe.execute = guarded_execute
+            return pipe
+
+    _GUARDED["client"] = GuardedRedis
+    return GuardedRedis
+
+
+# -- connect --------------------------------------------------------------------------------
+_LABS: set[Lab] = set()
+_SERVERS: set[PrivateServer] = set()
+_CURRENT: dict[str, Lab] = {}
+_LOCK = threading.Lock()
+
+
+def connect(environ: Mapping[str, str] | None = None, *, new: bool = False,
+            quiet: bool = False, prefix: str | None = None) -> Lab:
+    """Connect to the Redis that :func:`plan` chooses and print one line saying which.
+
+    Calling it again returns the same lab (reconnected if its server went away) unless
+    ``new=True`` or the environment now points elsewhere. A URL that was set explicitly
+    but does not answer raises :class:`RedisUnavailable` (one line); there is no silent
+    fallback to another Redis.
+    """
+    env = os.environ if environ is None else environ
+    chosen = plan(env)
+    with _LOCK:
+        current = _CURRENT.get("lab")
+        if (not new and current is not None and not current.closed
+                and current.plan == chosen and prefix in (None, current.prefix)):
+            if current.ping():
+                if not quiet:
+                    print(current.line)
+                return current
+            return current.reconnect(quiet=quiet)
+        lab = _open(chosen, env, prefix)
+        if not new:
+            _CURRENT["lab"] = lab
+    if not quiet:
+        print(lab.line)
+    return lab
+
+
+def _open(chosen: RedisPlan, env: Mapping[str, str], prefix: str | None) -> Lab:
+    if chosen.kind == "fakeredis":
+        return Lab(chosen, prefix=prefix)
+    if chosen.kind == "private-server":
+        server = PrivateServer().start()
+        try:
+            return Lab(chosen, server=server, prefix=prefix)
+        except BaseException:
+            server.stop()
+            raise
+    var, url = _env_url(env) or ("", "")
+    redis = _import_redis()
+    shown = _redact(url)
+    try:
+        probe = redis.Redis.from_url(url, socket_connect_timeout=CONNECT_TIMEOUT_S,
+                                     socket_timeout=CONNECT_TIMEOUT_S, retry=_one_retry())
+    except ValueError as error:
+        raise RedisUnavailable(f"{var} = {shown} is not a Redis URL ({_first_line(error)}); "
+                               "use redis://host:port/db or fakeredis://") from None
+    try:
+        probe.ping()
+    except redis.exceptions.AuthenticationError as error:
+        raise RedisUnavailable(f"{var} = {shown}: the server refused the credentials "
+                               f"({_first_line(error)})") from None
+    except redis.exceptions.RedisError as error:
+        raise RedisUnavailable(
+            f"{var} = {shown}: nothing answers there ({_first_line(error)}); start that "
+            f"Redis, correct {var}, or unset it to use a private server or fakeredis"
+        ) from None
+    finally:
+        with contextlib.suppress(Exception):
+            probe.close()
+    return Lab(chosen, url=url, prefix=prefix)
+
+
+def private_lab(*, quiet: bool = True, prefix: str | None = None) -> Lab:
+    """A lab on a new private redis-server of its own, e.g. to try ``maxmemory`` settings.
+
+    Close it (or use ``with``) to stop the server. Raises :class:`RedisUnavailable`
+    when redis-server is not on PATH.
+    """
+    server = PrivateServer().start()
+    chosen = RedisPlan("private-server", f"a private redis-server on {server.address}",
+                       "a separate server the course may reconfigure")
+    try:
+        lab = Lab(chosen, server=server, prefix=prefix)
+    except BaseException:
+        server.stop()
+        raise
+    if not quiet:
+        print(lab.line)
+    return lab
+
+
+def can_start_private_server() -> bool:
+    """Whether redis-server is on PATH, so :func:`private_lab` can work."""
+    return shutil.which("redis-server") is not None
+
+
+@atexit.register
+def _shutdown() -> None:
+    """At interpreter exit: remove this session's keys and stop private servers."""
+    for lab in list(_LABS):
+        with contextlib.suppress(Exception):
+            lab.close()
+    for server in list(_SERVERS):
+        with contextlib.suppress(Exception):
+            server.stop()

@@ -39,4 +39,52 @@ SOLUTIONS: dict[tuple[str, str], dict[str, dict[str, object]]] = {
         "solution": {"answer": 2.0},
         "wrong": {"answer": 1.0},
     },
+    # 07: a plain SET replaces the value and drops the expiry: TTL -1 ("no expiry").
+    # The tempting mistake: the 30 s of the first SET.
+    ("07-use-redis-data-structures", "exercise-ttl"): {
+        "solution": {"answer": -1},
+        "wrong": {"answer": 30},
+    },
+    # 07: a 100-byte value is over hash-max-listpack-value (64): a real hash table.
+    ("07-use-redis-data-structures", "exercise-encoding"): {
+        "solution": {"answer": "hashtable"},
+        "wrong": {"answer": "listpack"},
+    },
+    # 07: alice, carol and bob; adding bob twice does not count him twice.
+    ("07-use-redis-data-structures", "exercise-online"): {
+        "solution": {"answer": 3},
+        "wrong": {"answer": 5},
+    },
+    # 07: carol 1550, alice 1500, bob 1200, dave 900: bob is third, rank 2 from 0.
+    ("07-use-redis-data-structures", "exercise-rank"): {
+        "solution": {"answer": 2},
+        "wrong": {"answer": 3},
+    },
+    # 07: 2,500 commands / 500 per batch = 5 round trips (2,500 without a pipeline).
+    ("07-use-redis-data-structures", "exercise-round-trips"): {
+        "solution": {"answer": 5},
+        "wrong": {"answer": 2_500},
+    },
+    # 07: with the lock one thread loads and 15 wait; 16 is the count without it.
+    ("07-use-redis-data-structures", "exercise-lock"): {
+        "solution": {"answer": 1},
+        "wrong": {"answer": 16},
+    },
+    # 07: PUBLISH returns the number of subscribers that got the message.
+    ("07-use-redis-data-structures", "exercise-pubsub"): {
+        "solution": {"answer": 3},
+        "wrong": {"answer": 1},
+    },
+    # 07: no eviction or expiry, so misses = distinct keys requested (604 of the 1,000
+    # keys appear in the 3,000 requests with seed 7); 1,000 is the whole key space.
+    ("07-use-redis-data-structures", "exercise-misses"): {
+        "solution": {"answer": 604},
+        "wrong": {"answer": 1_000},
+    },
+    # 07: under stable Zipf popularity LFU keeps the hot keys; it wins both on a real
+    # server and in the simulator. allkeys-lru is the usual guess.
+    ("07-use-redis-data-structures", "exercise-policy"): {
+        "solution": {"answer": "allkeys-lfu"},
+        "wrong": {"answer": "allkeys-lru"},
+    },
 }

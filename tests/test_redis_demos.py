@@ -1,0 +1,249 @@
+"""Each live-Redis demonstration of notebook 07, on fakeredis and on the real server.
+
+The eviction comparison needs a private redis-server (it sets maxmemory, which the course
+never does on a shared server) and is skipped, with the reason, where none can start.
+"""
+
+from __future__ import annotations
+
+import pytest
+from redis_fixtures import (
+    FAKE_ENV,
+    REAL_ENV,
+    lab_fixture,  # noqa: F401 (a fixture)
+    need_real_server,
+    need_redis_server_binary,
+    private_lab_fixture,  # noqa: F401 (a fixture)
+)
+
+import simcache as sc
+from simcache import redis_demos, redis_lab
+from simcache.workload import requests as request_stream
+
+pytestmark = pytest.mark.filterwarnings("error::DeprecationWarning")
+
+
+def only_prefixed_keys(lab: redis_lab.Lab) -> None:
+    """On fakeredis (a server of the lab's own) every key must carry the prefix."""
+    if lab.is_fake:
+        stray = [k for k in lab.client.scan_iter(match="*") if not k.startswith(lab.prefix)]
+        assert stray == []
+
+
+def results(demo) -> list[object]:
+    return [step.result for step in demo.steps]
+
+
+def test_expiry_demo_shows_the_key_gone_after_its_ttl(lab):
+    demo = redis_demos.expiry_demo(lab, ttl_s=1)
+    got = results(demo)
+    assert got[:3] == [True, "hello", 1]
+    assert 0.9 <= demo.waited_s < 3
+    assert got[4:] == [None, -2, True, -1]
+    assert not lab.client.exists(lab.key("greeting"))
+    assert list(demo.table().columns) == ["command", "result", "note"]
+
+
+def test_hash_vs_json_reads_less_and_reports_memory_where_it_can(lab):
+    layouts = redis_demos.hash_vs_json(lab)
+    table = layouts.table()
+    assert len(table) == 4
+    json_rows = table[table["stored as"] == "JSON string"]
+    hash_rows = table[table["stored as"] == "hash"]
+    assert (hash_rows["bytes read for email"].to_numpy()
+            < json_rows["bytes read for email"].to_numpy()).all()
+    assert layouts.measured is not lab.is_fake
+    if layouts.measured:
+        assert list(hash_rows["encoding"]) == ["listpack", "hashtable"]
+        memory = dict(zip(table["object"] + "/" + table["stored as"], table["memory bytes"],
+                          strict=True))
+        # A long field turns the hash into a hash table: bigger than the JSON string.
+        assert memory["user+bio/hash"] > memory["user+bio/JSON string"]
+        assert memory["user/hash"] <= memory["user/JSON string"] * 1.2
+    else:
+        assert "fakeredis" in layouts.note and "\n" not in layouts.note
+        assert all("typical" in str(v) for v in table["memory bytes"])
+    assert list(lab.scan()) == []
+    only_prefixed_keys(lab)
+
+
+def test_online_users_is_a_set(lab):
+    demo = redis_demos.online_users(lab)
+    assert results(demo) == [3, 0, 1, 2, True, ["alice", "bob"]]
+    assert lab.client.smembers(lab.key("online")) == {"alice", "bob"}
+
+
+def test_leaderboard_ranks_by_score(lab):
+    demo = redis_demos.leaderboard(lab)
+    got = results(demo)
+    assert got[1] == 1600
+    assert got[2] == [("bob", 1600), ("alice", 1500), ("carol", 1350)]
+    assert got[3:] == [2, 900.0, 4]
+
+
+def test_pipelining_saves_round_trips_and_time(lab):
+    result = redis_demos.pipelining(lab, commands=1000, batch=250)
+    assert (result.plain_round_trips, result.pipelined_round_trips) == (1000, 4)
+    assert result.plain_s > 0 and result.pipelined_s > 0
+    if not lab.is_fake:  # on a socket the waiting dominates; 5-10x is usual on loopback
+        assert result.speedup > 1.5, result
+    assert list(lab.scan()) == []
+    with pytest.raises(ValueError, match="commands"):
+        redis_demos.pipelining(lab, commands=0)
+
+
+def test_without_a_lock_every_thread_loads(lab):
+    result = redis_demos.stampede(lab, threads=6, use_lock=False, load_s=0.1)
+    assert result.loads == 6 and set(result.outcomes) == {"loaded"}
+    assert not result.same_value  # each stored its own copy
+
+
+def test_with_the_lock_one_thread_loads_and_the_others_wait(lab):
+    result = redis_demos.stampede(lab, threads=8, use_lock=True, load_s=0.1)
+    assert result.loads == 1
+    assert sorted(result.outcomes) == ["loaded"] + ["waited"] * 7
+    assert result.same_value
+    assert min(result.waits_s) >= 0.09  # everyone waited for the one load
+    assert list(lab.scan()) == []  # the value and the lock are gone
+    assert result.summary()["loads"] == 1 and len(result.table()) == 8
+
+
+def test_pubsub_drops_local_copies_in_every_reader(lab):
+    demo = redis_demos.pubsub_invalidation(lab, readers=3)
+    assert demo.receivers == 3 and demo.dropped == 3
+    assert demo.stale_before and demo.fresh_after
+    assert demo.delivery_ms < 2000
+    table = demo.table()
+    assert table["app"].tolist().count("A") == 2
+    assert "stale until told" in " ".join(table["note"])
+    assert list(lab.scan()) == []
+    only_prefixed_keys(lab)
+
+
+def test_zipf_keys_is_the_simulators_own_sequence():
+    keys = redis_demos.zipf_keys(keys=500, requests=2000, seed=3)
+    workload = sc.Workload(keys=500, requests=2000, warmup_requests=0)
+    expected = [k for chunk in request_stream(workload, 3) for k in chunk.keys]
+    assert keys == expected and len(keys) == 2000
+
+
+def test_cache_aside_load_hits_match_an_unbounded_replay(lab):
+    sequence = redis_demos.zipf_keys(keys=300, requests=1500, seed=5)
+    hits = redis_demos.cache_aside_load(lab, sequence, value_bytes=10, name="t")
+    assert hits == sc.replay(sequence, policy="lru", capacity=300).hits
+    assert hits == len(sequence) - len(set(sequence))
+    assert sum(1 for _ in lab.scan("t:*")) == len(set(sequence))
+
+
+def test_info_hit_ratio_agrees_with_our_own_count(lab):
+    report = redis_demos.info_hit_ratio(lab, requests=1500, keys=400, seed=5)
+    sequence = redis_demos.zipf_keys(keys=400, requests=1500, seed=5)
+    assert report.client_hits == len(sequence) - len(set(sequence))
+    assert report.misses == len(set(sequence))
+    if lab.is_fake:
+        assert report.info_hits is None and report.info_hit_ratio is None
+        assert "fakeredis" in report.note and "INFO" in report.note
+    else:
+        # INFO is server-wide: other clients of a shared server can only add to it.
+        assert report.info_hits >= report.client_hits
+        assert report.info_misses >= len(set(sequence))
+        assert report.maxmemory is not None and report.maxmemory_policy
+    assert len(report.table()) == 10
+    assert list(lab.scan()) == []
+
+
+def test_info_hit_ratio_is_exact_on_a_server_of_our_own(private_lab):
+    report = redis_demos.info_hit_ratio(private_lab, requests=1500, keys=400, seed=5)
+    assert (report.info_hits, report.info_misses) == (report.client_hits,
+                                                     1500 - report.client_hits)
+    assert report.evicted_keys == 0 and report.note == ""
+    assert report.info_hit_ratio == pytest.approx(report.client_hit_ratio)
+
+
+def test_encoding_of_reports_the_server_or_the_typical_value(lab):
+    lab.client.hset(lab.key("h"), mapping={"a": "b" * 100})
+    encoding = redis_demos.encoding_of(lab, "h", typical="hashtable")
+    assert encoding == "hashtable"
+
+
+def test_server_failure_demo_reads_a_one_line_message_then_reconnects(lab):
+    demo = redis_demos.server_failure_demo(lab)
+    if lab.is_fake:
+        assert demo.steps == () and "Skipped" in demo.note
+        return
+    need_redis_server_binary()
+    assert "\n" not in demo.message and "lab.reconnect()" in demo.message
+    assert [s.result for s in demo.steps][-2:] == ["PONG", None]
+
+
+def test_eviction_on_fakeredis_shows_the_simulator_only():
+    with redis_lab.connect(FAKE_ENV, new=True, quiet=True) as fake:
+        comparison = redis_demos.eviction_vs_simulator(fake, keys=500, requests=2000,
+                                                       capacity=50)
+    assert not comparison.measured and "fakeredis never evicts" in comparison.note
+    assert "\n" not in comparison.note
+    sequence = redis_demos.zipf_keys(500, 2000)
+    for run in comparison.runs:
+        assert run.redis_hit_ratio is None and run.keys_held == 50
+        assert run.simulated_hit_ratio == sc.replay(sequence, policy=run.simulator_policy,
+                                                    capacity=50, seed=7).hit_ratio
+    assert comparison.best_policy() == "allkeys-lfu"
+    assert "needs a real server" in comparison.table()["Redis hit ratio"].tolist()[0]
+
+
+def test_eviction_refuses_unknown_policies(lab):
+    with pytest.raises(ValueError, match="allkeys-lru"):
+        redis_demos.eviction_vs_simulator(lab, policies=("volatile-ttl",))
+
+
+@pytest.fixture(scope="module")
+def measured() -> redis_demos.EvictionComparison:
+    need_redis_server_binary()
+    own = redis_lab.private_lab()
+    try:
+        return redis_demos.eviction_vs_simulator(own)
+    finally:
+        own.close()
+
+
+def test_eviction_measures_a_real_server_sized_to_the_capacity(measured):
+    assert measured.measured and measured.note == ""
+    assert 1000 < measured.bytes_per_key < 1400  # a 1,000-byte value plus Redis's overhead
+    for run in measured.runs:
+        assert 0.8 * 200 <= run.keys_held <= 1.25 * 200, run
+        assert run.evicted_keys and run.evicted_keys > 1000
+        assert run.redis_hit_ratio is not None
+        assert run.simulated_hit_ratio == sc.replay(
+            redis_demos.zipf_keys(2000, 6000), policy=run.simulator_policy,
+            capacity=run.keys_held, seed=7).hit_ratio
+
+
+@pytest.mark.parametrize("policy", ["allkeys-lfu", "allkeys-random"])
+def test_lfu_and_random_agree_with_the_simulator_within_3_points(measured, policy):
+    run = next(r for r in measured.runs if r.redis_policy == policy)
+    assert abs(run.difference_points) < 3, run.describe()
+
+
+def test_lru_agrees_or_the_gap_is_the_one_second_clock(measured):
+    """Either real LRU matches redis-lru, or its idle times tied and it matches random."""
+    run = next(r for r in measured.runs if r.redis_policy == "allkeys-lru")
+    if abs(run.difference_points) < 3:
+        return
+    assert run.idle_seconds and max(run.idle_seconds) <= 1, run.describe()
+    assert run.turnover_s < 1
+    assert abs(run.redis_hit_ratio - run.random_hit_ratio) < 0.03, run.describe()
+    text = measured.explain_lru()
+    assert "ticks once per second" in text and f"{run.random_hit_ratio:.3f}" in text
+
+
+def test_the_eviction_server_is_separate_and_gone_afterwards():
+    """On a learner's server (a URL), maxmemory is set on a separate private server only."""
+    need_real_server()
+    need_redis_server_binary()
+    with redis_lab.connect(REAL_ENV, new=True, quiet=True) as theirs:
+        before = theirs.client.config_get("maxmemory*")
+        comparison = redis_demos.eviction_vs_simulator(
+            theirs, keys=300, requests=900, capacity=40, policies=("allkeys-random",))
+        assert comparison.measured and theirs.client.config_get("maxmemory*") == before
+    host, port = comparison.server.rsplit(" on ", 1)[1].split(":")
+    assert not redis_lab._answers_ping(host, int(port))
