@@ -292,21 +292,11 @@ class Scenario:
 
     @classmethod
     def from_toml(cls, text: str) -> Scenario:
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as err:
-            raise ScenarioError("toml", text[:40] + "…" if len(text) > 40 else text,
-                                f"is not valid TOML ({err})") from None
-        return cls.from_dict(data)
+        return cls.from_dict(_parse(text, "toml", tomllib.loads, tomllib.TOMLDecodeError))
 
     @classmethod
     def from_json(cls, text: str) -> Scenario:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise ScenarioError("json", text[:40] + "…" if len(text) > 40 else text,
-                                f"is not valid JSON ({err})") from None
-        return cls.from_dict(data)
+        return cls.from_dict(_parse(text, "json", json.loads, json.JSONDecodeError))
 
     @classmethod
     def load(cls, path: str | Path) -> Scenario:
@@ -368,6 +358,14 @@ class Scenario:
         return (f"{length} at {w.rate_rps:g}/s over {w.keys:,} keys, {pop}, "
                 f"{w.write_ratio:.0%} writes; {tiers} → DB {self.database.latency_ms:g} ms "
                 f"× {self.database.concurrency}")
+
+
+def _parse(text: str, kind: str, loads: Any, error: type[Exception]) -> Any:
+    try:
+        return loads(text)
+    except error as err:
+        shown = text[:40] + "…" if len(text) > 40 else text
+        raise ScenarioError(kind, shown, f"is not valid {kind.upper()} ({err})") from None
 
 
 def _drop_none(node: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Any, ClassVar
 
@@ -109,6 +110,28 @@ class Store:
     def _remove(self, key: Hashable) -> None:
         del self._data[key]
         self._on_remove(key)
+
+
+class OrderedStore(Store):
+    """A store whose victim is always the first key in insertion-or-use order."""
+
+    container = OrderedDict
+
+    def _victim(self) -> Hashable:
+        return next(iter(self._data))
+
+    def _evict(self) -> None:
+        self._data.popitem(last=False)  # no bookkeeping outside the ordered dict to undo
+        self.evictions += 1
+
+    def _admit(self, key: Hashable) -> None:
+        """Replay's miss: insert ``key``, evicting the first in order if full."""
+        if self.capacity:
+            data = self._data
+            if len(data) >= self.capacity:
+                data.popitem(last=False)
+                self.evictions += 1
+            data[key] = _REPLAY_ENTRY
 
 
 class SampledKeys:
