@@ -53,8 +53,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --disable-pip-version-check -e '.[$(EXTRAS)]'
 	@touch "$(STAMP)"
 
+# The server's root is the repository (README, examples/, notebooks/ in the file browser);
+# default_url makes both the launched browser and the printed URL open the first notebook.
+# news_url=None: no "receive official Jupyter news?" prompt, no feed fetched.
+START_NOTEBOOK := notebooks/00-start-here.ipynb
 lab: venv
-	$(VENV)/bin/jupyter lab $(ROOT_FLAG) $(LAB_ARGS) notebooks/00-start-here.ipynb
+	$(VENV)/bin/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir='$(CURDIR)' \
+	    --LabApp.default_url=/lab/tree/$(START_NOTEBOOK) --LabApp.news_url=None $(LAB_ARGS)
 
 test: venv
 	$(VENV)/bin/ruff check .

@@ -91,19 +91,23 @@ def check(answer: Any, expected: Any, *, rel: float | None = None, abs: float | 
     when it is right; ``unit`` is written after numbers.
     """
     label = f"`{name}`"
+    # The emoji are decoration: without an emoji font they show as boxes, so the words
+    # after them ("Fill in", "Correct", "Not yet") carry the verdict on their own.
     if answer is None or answer is Ellipsis:
-        return Check(False, "missing", f"✏️ Fill in {label} (replace the `...` or `None`) "
-                                       "and run this cell again.")
+        blank = "None" if answer is None else "..."
+        return Check(False, "missing", f"✏️ Fill in {label}: replace `{blank}` with your "
+                                       "answer and run this cell again.")
     if not _is_number(expected):
         return _check_equal(answer, expected, label, hint, unit, explain)
     if not _is_number(answer):
         kind = type(answer).__name__
         return Check(False, "invalid",
-                     f"❌ {label} should be a number, but it is {kind} {answer!r}."
+                     f"❌ Not yet: {label} should be a number, but it is {kind} {answer!r}."
                      + _hint(hint))
     x, want = float(answer), float(expected)
     if math.isnan(x):
-        return Check(False, "invalid", f"❌ {label} is NaN (not a number)." + _hint(hint))
+        return Check(False, "invalid",
+                     f"❌ Not yet: {label} is NaN (not a number)." + _hint(hint))
     if rel is None and abs is None:
         rel = 0.01
     tolerance = max((rel or 0.0) * math.fabs(want), abs or 0.0)
@@ -111,13 +115,14 @@ def check(answer: Any, expected: Any, *, rel: float | None = None, abs: float | 
     if math.fabs(x - want) <= tolerance:
         around = f"{_show(want, unit)} ± {_show(tolerance, unit)}" if tolerance else \
             _show(want, unit)
-        return Check(True, "ok", f"✅ {shown} is right (expected {around})." + _tail(explain))
+        return Check(True, "ok",
+                     f"✅ Correct: {shown} is right (expected {around})." + _tail(explain))
     direction = "high" if x > want else "low"
     note = ""
     if 0 < math.fabs(want) <= 1 and math.isclose(x, want * 100, rel_tol=max(rel or 0, 0.01),
                                                  abs_tol=(abs or 0) * 100):
         note = " It looks like a percentage: give it as a fraction (0.9, not 90)."
-    return Check(False, direction, f"❌ {shown} is too {direction}.{note}" + _hint(hint))
+    return Check(False, direction, f"❌ Not yet: {shown} is too {direction}.{note}" + _hint(hint))
 
 
 def _check_equal(answer: Any, expected: Any, label: str, hint: str, unit: str,
@@ -134,8 +139,8 @@ def _check_equal(answer: Any, expected: Any, label: str, hint: str, unit: str,
         same = False
     shown = f"{label} = {_show(answer, unit)}"
     if same:
-        return Check(True, "ok", f"✅ {shown} is right." + _tail(explain))
-    return Check(False, "wrong", f"❌ {shown} is not it." + _hint(hint))
+        return Check(True, "ok", f"✅ Correct: {shown} is right." + _tail(explain))
+    return Check(False, "wrong", f"❌ Not yet: {shown} is not it." + _hint(hint))
 
 
 def _tail(text: str) -> str:

@@ -84,7 +84,7 @@ def _fmt(value: float, unit: str, fraction: bool) -> str:
     if fraction:
         return f"{value:.1%}"
     if unit == "ms":
-        return f"{value:.3g} ms" if value < 100 else f"{value:,.0f} ms"
+        return human_ms(value)
     if abs(value) >= 100:
         return f"{value:,.0f}"
     return f"{value:.3g}"
@@ -118,15 +118,23 @@ def _line(x: np.ndarray, y: np.ndarray, name: str, colour: str, legend: str,
 
 
 def _hit_ratio(fig, result: Result, row: int, col: int, legend: str) -> None:
+    """The overall hit ratio (of all reads) and, with two tiers or more, each tier's own.
+
+    A tier's ratio counts only the lookups that reach it (a read answered by the tier
+    before it never does), so the tier lines do not add up to the overall one. With a
+    single tier its line would be the overall line again, so it is left out.
+    """
     ts = result.timeseries
     t = _array(ts["time_s"])
     fig.add_trace(_line(t, _array(ts["hit_ratio"]), "overall", OVERALL, legend,
-                        hover="%{y:.1%}"), row=row, col=col)
-    for i, tier in enumerate(result.scenario.tiers):
+                        hover="%{y:.1%} of all reads"), row=row, col=col)
+    tiers = result.scenario.tiers
+    for i, tier in enumerate(tiers if len(tiers) > 1 else ()):
         column = f"tier.{tier.name}.hit_ratio"
         if column in ts:
             fig.add_trace(_line(t, _array(ts[column]), tier.name, _tier_colour(i), legend,
-                                hover="%{y:.1%}"), row=row, col=col)
+                                hover=f"%{{y:.1%}} of the lookups reaching {tier.name}"),
+                          row=row, col=col)
     fig.update_yaxes(title_text="hit ratio (%)", tickformat=".0%", range=[0, 1.02],
                      row=row, col=col)
 
@@ -195,11 +203,18 @@ def _log_ticks(values: np.ndarray) -> dict[str, Any]:
     values = values[np.isfinite(values) & (values > 0)]
     if not len(values):
         return {}
-    lo, hi = np.floor(np.log10(values.min())), np.ceil(np.log10(values.max()))
-    steps = (1,) if hi - lo > 2 else (1, 2, 5)
+    low, high = float(values.min()), float(values.max())
+    lo, hi = np.floor(np.log10(low)), np.ceil(np.log10(high))
+    steps = (1,) if hi - lo > 3 else (1, 2, 5)
     ticks = [m * 10.0 ** e for e in range(int(lo), int(hi) + 1) for m in steps]
-    ticks = [t for t in ticks if values.min() / 2 <= t <= values.max() * 2]
-    return dict(tickvals=ticks, ticktext=[f"{t:g}" for t in ticks])
+    # Every point lies between two labelled ticks: the axis spans from the last tick at
+    # or below the lowest value to the first tick at or above the highest.
+    first = max(t for t in ticks if t <= low * (1 + 1e-9))
+    last = min(t for t in ticks if t >= high * (1 - 1e-9))
+    ticks = [t for t in ticks if first <= t <= last]
+    pad = 0.04 * max(np.log10(last / first), 0.3)
+    return dict(tickvals=ticks, ticktext=[f"{t:g}" for t in ticks],
+                range=[np.log10(first) - pad, np.log10(last) + pad])
 
 
 #: The panels of the dashboard by name: (title, how to draw it).
@@ -209,6 +224,13 @@ PANELS: dict[str, tuple[str, Callable[..., None]]] = {
     "latency": ("Latency p50 and p99", _latency),
     "tiers": ("Entries per tier and evictions", _tiers),
 }
+
+
+def _panel_title(name: str, result: Result) -> str:
+    title = PANELS[name][0]
+    if name == "hit_ratio" and len(result.scenario.tiers) > 1:
+        title += " (tiers: of lookups reaching them)"  # so nobody adds the lines up
+    return title
 
 
 def _headline(result: Result) -> str:
@@ -230,7 +252,7 @@ def dashboard(result: Result, title: str | None = None) -> go.Figure:
     """A 2×2 grid over simulated time: hit ratio, DB load, latency, tier entries."""
     names = list(PANELS)
     fig = make_subplots(
-        rows=2, cols=2, subplot_titles=[PANELS[n][0] for n in names],
+        rows=2, cols=2, subplot_titles=[_panel_title(n, result) for n in names],
         specs=[[{}, {}], [{}, {"secondary_y": True}]],
         horizontal_spacing=0.13, vertical_spacing=0.22)
     # Subplot titles move up to make room for each panel's own legend beneath them.
@@ -256,10 +278,38 @@ def panel(result: Result, name: str, title: str | None = None) -> go.Figure:
     PANELS[name][1](fig, result, 1, 1, "legend")
     fig.update_xaxes(title_text="simulated time (s)")
     _legend_above(fig, 1, 1, "legend")
-    _style(fig, title or f"{PANELS[name][0]}: {_headline(result)}",
+    _style(fig, title or f"{_panel_title(name, result)}: {_headline(result)}",
            result.scenario.describe(), height=420)
     fig.update_layout(margin=dict(t=115))
     return fig
+
+
+def over_time(result: Result, columns: str | Sequence[str], title: str | None = None,
+              log_y: bool = False) -> go.Figure:
+    """Lines of some ``result.timeseries`` columns against simulated time."""
+    columns = [columns] if isinstance(columns, str) else list(columns)
+    ts = result.timeseries
+    for column in columns:
+        if column not in ts.columns:
+            raise ValueError(f"columns: {column!r} is not a timeseries column; it has "
+                             f"{', '.join(map(str, ts.columns[:10]))}…")
+    fig = go.Figure()
+    t = _array(ts["time_s"])
+    for i, column in enumerate(columns):
+        name, unit, fraction = metric_label(column)
+        hover = "%{y:.1%}" if fraction else f"%{{y:,.4g}} {unit}".rstrip()
+        fig.add_trace(_line(t, _array(ts[column]), name, RUN_COLOURS[i % len(RUN_COLOURS)],
+                            "legend", hover=hover))
+    y_title = _axis_title(columns[0]) if len(columns) == 1 else ", ".join(
+        metric_label(c)[0] for c in columns)
+    extra = _log_ticks(np.concatenate([_array(ts[c]) for c in columns])) if log_y else {}
+    fig.update_xaxes(title_text="simulated time (s)", rangemode="tozero")
+    fig.update_yaxes(title_text=y_title, type="log" if log_y else None,
+                     tickformat=".0%" if all(metric_label(c)[2] for c in columns) else None,
+                     rangemode=None if log_y else "tozero", **extra)
+    fig.update_layout(showlegend=len(columns) > 1)
+    return _style(fig, title or f"{y_title} over time", result.scenario.describe(),
+                  height=420)
 
 
 # -- runs side by side ------------------------------------------------------------------
@@ -345,9 +395,12 @@ def curve(frame: pd.DataFrame, x: str, y: str | Sequence[str],
     if log_x and numeric_x and len(xs) <= 12:  # label the swept values, not 2 3 4 … 9
         x_ticks = dict(tickvals=xs.astype(float), ticktext=[f"{v:,g}" for v in xs])
     fig.update_xaxes(title_text=field_title(x), type="log" if log_x else None, **x_ticks)
+    y_ticks: dict[str, Any] = {}
+    if log_y:  # 1-2-5 ticks that reach past the highest point, not just 10 and 100
+        y_ticks = _log_ticks(np.concatenate([_array(frame[c]) for c in ys]))
     fig.update_yaxes(title_text=y_title, type="log" if log_y else None,
                      tickformat=".0%" if fraction else None,
-                     rangemode="tozero" if not log_y else None)
+                     rangemode="tozero" if not log_y else None, **y_ticks)
     fig.update_layout(legend=dict(x=0.99, y=0.02, xanchor="right", yanchor="bottom",
                                   bgcolor="rgba(255,255,255,0.8)"))
     return _style(fig, title or f"{y_title[0].upper()}{y_title[1:]} against {x}", height=420)
@@ -356,38 +409,55 @@ def curve(frame: pd.DataFrame, x: str, y: str | Sequence[str],
 # -- the latency ladder -----------------------------------------------------------------
 def human_ms(ms: float) -> str:
     """A duration given in milliseconds, in the unit that reads best (ns, µs, ms, s)."""
-    if ms < 0.001:
-        return f"{ms * 1e6:.3g} ns"
-    if ms < 1:
-        return f"{ms * 1e3:.3g} µs"
-    if ms < 1000:
-        return f"{ms:.3g} ms"
-    return f"{ms / 1000:.3g} s"
+    if ms == 0:
+        return "0 ms"
+    for scale, unit in ((1e6, "ns"), (1e3, "µs"), (1.0, "ms")):
+        text = f"{ms * scale:.3g}"
+        if float(text) < 1000:  # 999.7 µs rounds to 1e+03: say 1 ms instead
+            return f"{text} {unit}"
+    s = ms / 1000
+    return f"{s:.3g} s" if s < 99.95 else f"{s:,.0f} s"
 
 
-def latency_ladder(rows: Sequence[Any] = LATENCY_LADDER,
-                   highlight: Sequence[str] = ()) -> go.Figure:
+def latency_ladder(rows: Sequence[Any] = LATENCY_LADDER, highlight: Sequence[str] = (),
+                   highlight_label: str = "highlighted") -> go.Figure:
     """Typical access latencies as horizontal bars on a log scale, fastest at the top.
 
-    ``rows`` are ``(name, latency_ms, note)``; names in ``highlight`` are drawn in red.
+    ``rows`` are ``(name, latency_ms, note)``; names in ``highlight`` are drawn in red,
+    and the legend calls them ``highlight_label``.
     """
     names = [str(r[0]) for r in rows]
     values = np.array([float(r[1]) for r in rows])
     notes = [str(r[2]) for r in rows]
     labels = [f"{n}<br><span style='font-size:10px;color:#777'>{note}</span>"
               for n, note in zip(names, notes, strict=True)]
-    colours = ["#c44e52" if n in highlight else "#4c72b0" for n in names]
-    fig = go.Figure(go.Bar(
-        x=values, y=labels, orientation="h", marker_color=colours,
-        text=[human_ms(v) for v in values], textposition="outside", cliponaxis=False,
-        customdata=names, hovertemplate="%{customdata}: %{text}<extra></extra>"))
+    unknown = sorted(set(highlight) - set(names))
+    if unknown:
+        raise ValueError(f"highlight: {', '.join(map(repr, unknown))} not on the ladder; "
+                         f"allowed: {', '.join(names)}")
+    fig = go.Figure()
+    groups = [(False, "other rungs", "#4c72b0"), (True, highlight_label, "#c44e52")]
+    for marked, name, colour in groups:
+        rows_in = [i for i, n in enumerate(names) if (n in highlight) == marked]
+        if not rows_in:
+            continue
+        fig.add_trace(go.Bar(
+            x=values[rows_in], y=[labels[i] for i in rows_in], orientation="h",
+            name=name, marker_color=colour, showlegend=bool(highlight),
+            text=[human_ms(values[i]) for i in rows_in], textposition="outside",
+            cliponaxis=False, customdata=[names[i] for i in rows_in],
+            hovertemplate="%{customdata}: %{text}<extra></extra>"))
+    fig.update_layout(barmode="overlay",
+                      legend=dict(orientation="h", x=0, y=1.0, xanchor="left",
+                                  yanchor="bottom", traceorder="reversed"))
     lo, hi = int(np.floor(np.log10(values.min()))), int(np.ceil(np.log10(values.max())))
     ticks = [10.0 ** e for e in range(lo, hi + 1)]
     fig.update_xaxes(type="log",
                      title_text="time per access (log scale: each grid line is 10× slower)",
                      tickvals=ticks, ticktext=[human_ms(t) for t in ticks],
                      range=[lo - 0.2, np.log10(values.max()) + 0.6])
-    fig.update_yaxes(autorange="reversed", ticksuffix="  ")
+    fig.update_yaxes(autorange="reversed", ticksuffix="  ", categoryorder="array",
+                     categoryarray=labels)
     ratio = values.max() / values.min()
     return _style(fig, "The latency ladder: how long one access takes",
                   f"the slowest rung takes about {ratio:,.0f}× as long as the fastest; "

@@ -45,9 +45,21 @@ def _capacity_options(scenario: Scenario, current: Any) -> list[tuple[str, Any]]
     return [(f"{v:,}", v) for v in values]
 
 
+def simulated_duration_s(scenario: Scenario) -> float:
+    """How long the scenario's run lasts in simulated time, warm-up included (about)."""
+    workload = scenario.workload
+    if workload.duration_s is not None:
+        return float(workload.duration_s)
+    return workload.requests / workload.rate_rps
+
+
 def _ttl_options(scenario: Scenario, current: Any) -> list[tuple[str, Any]]:
+    # A TTL as long as the run never expires anything in it, so the scale stops below
+    # the run's length: otherwise half the slider would look like "TTL does nothing".
     steps = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600]
-    return [(f"{v:g} s", float(v)) for v in steps] + [("no TTL", NO_TTL)]
+    longest = simulated_duration_s(scenario)
+    kept = [v for v in steps if v < longest] or steps[:1]
+    return [(f"{v:g} s", float(v)) for v in kept] + [("no TTL", NO_TTL)]
 
 
 def _log_options(low: float, high: float, kind: type,
@@ -188,6 +200,7 @@ class Explorer:
         self._timer: asyncio.TimerHandle | None = None
         self._syncing = False
         self._shown = False
+        self._initial = self.scenario
         self._simulate(self.scenario)
 
     # -- the model ----------------------------------------------------------------------
@@ -209,6 +222,17 @@ class Explorer:
             self._draw()
         return self.result
 
+    def reset(self) -> Result | None:
+        """Put every control back to the scenario the explorer started with, and re-run."""
+        self._pending = {}
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._simulate(self._initial):
+            self._sync_controls()
+            self._draw()
+        return self.result
+
     def _simulate(self, scenario: Scenario) -> bool:
         start = time.perf_counter()
         try:
@@ -224,17 +248,19 @@ class Explorer:
 
     def summary(self) -> str:
         """One line: hit ratio, DB reads/s and p99 of the latest run, and its run time."""
+        from .plots import human_ms
+
         if self.result is None:
             return ""
         s = self.result.summary
         return (f"<b>hit ratio {s['hit_ratio']:.1%}</b> · DB {s['db_reads_per_s']:,.0f} reads/s"
-                f" · p99 {s['latency_p99_ms']:.3g} ms "
+                f" · p99 {human_ms(s['latency_p99_ms'])} "
                 f"<span style='color:#888'>(simulated in {self.run_s:.2f} s)</span>")
 
     def _fail(self, err: Exception) -> None:
         self.error = str(err).splitlines()[0] if str(err) else type(err).__name__
-        self.status.value = (f"<span style='color:#b00020'>⚠ {_escape(self.error)}</span>"
-                             " — showing the last valid run")
+        self.status.value = (f"<span style='color:#b00020'>⚠ Rejected: {_escape(self.error)}"
+                             "</span> (still showing the last valid run)")
         self._sync_controls()
 
     # -- the widgets --------------------------------------------------------------------

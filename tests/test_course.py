@@ -35,6 +35,18 @@ def test_an_unfilled_answer_asks_to_fill_it_in(answer):
     assert not result and result.status == "missing"
     assert result.message.startswith("✏️ Fill in `capacity`")
     assert "run this cell again" in result.message
+    blank = "None" if answer is None else "..."
+    assert f"replace `{blank}` with your answer" in result.message  # only what the cell has
+
+
+@pytest.mark.parametrize("answer, expected, words", [
+    (0.9, 0.9, "Correct:"), (0.5, 0.9, "Not yet:"), ("x", 0.9, "Not yet:"),
+    (float("nan"), 0.9, "Not yet:"), ("lru", "lru", "Correct:"), ("fifo", "lru", "Not yet:"),
+    (None, 0.9, "Fill in")])
+def test_the_verdict_reads_without_its_emoji(answer, expected, words):
+    """Without an emoji font the symbols show as boxes: words must carry the verdict."""
+    message = check(answer, expected).message
+    assert message.split(" ", 1)[1].startswith(words), message
 
 
 @pytest.mark.parametrize("answer", ["0.9", [0.9], True, object()])

@@ -184,3 +184,21 @@ def test_exercise_rejects_a_wrong_answer_with_a_hint(stem: str, cell_id: str):
     assert not verdict, f"{stem} {cell_id}: the wrong answer {entry['wrong']} passes"
     assert verdict.status in ("high", "low", "wrong", "invalid"), verdict.status
     assert len(verdict.message) > 40, f"{stem} {cell_id}: say more than {verdict.message!r}"
+
+
+# -- links a learner can click ------------------------------------------------------------------
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=_rel)
+def test_links_to_files_lead_somewhere(path: Path):
+    """A link to a notebook or file that is not there yet opens an error dialog in
+    JupyterLab: name a coming notebook in plain text instead."""
+    for cell in _read(path).cells:
+        if cell.cell_type != "markdown":
+            continue
+        for target in LINK.findall(cell.source):
+            if "://" in target or target.startswith(("#", "mailto:")):
+                continue
+            file = (path.parent / target.split("#", 1)[0]).resolve()
+            assert file.exists(), f"{_rel(path)} {cell.get('id', '?')}: broken link {target}"

@@ -57,6 +57,10 @@ def test_dashboard_has_a_trace_per_series(result):
                      "local entries", "redis entries", "local capacity", "redis capacity",
                      "evictions/s"):
         assert expected in names
+    # Tier hit ratios count only the lookups reaching the tier: legend and hover say so.
+    redis = next(t for t in fig.data if t.name == "redis")
+    assert "of the lookups reaching redis" in redis.hovertemplate
+    assert fig.layout.annotations[0].text == "Hit ratio (tiers: of lookups reaching them)"
     assert fig.layout.height <= 600
     assert fig.layout.template.layout.paper_bgcolor is not None  # a template is applied
     log_axes = [ax for ax in fig.layout if ax.startswith("yaxis") and fig.layout[ax].type == "log"]
@@ -81,6 +85,37 @@ def test_dashboard_without_writes_or_tiers(others):
     assert plots.dashboard(cached, title="Mine").layout.title.text == "Mine"
 
 
+def test_one_tier_hit_ratio_shows_only_the_overall_line(others):
+    """With one tier its own hit ratio is the overall one: a second, hidden line would
+    only add a legend entry with nothing visible behind it."""
+    one_tier = sc.run(preset("workshop").with_values(
+        {"workload.requests": 3_000, "workload.warmup_requests": 1_000,
+         "tiers": [{"name": "redis", "capacity": 500}]}))
+    fig = plots.panel(one_tier, "hit_ratio")
+    assert [t.name for t in fig.data] == ["overall"]
+    assert [t.name for t in plots.panel(others[1], "hit_ratio").data] == \
+        ["overall", "local", "redis"]
+
+
+def test_log_axes_have_a_labelled_tick_beyond_every_point():
+    frame = pd.DataFrame({"hit_ratio": [0.9, 0.95, 0.99], "latency_p99_ms": [0.6, 12, 64]})
+    fig = plots.curve(frame, "hit_ratio", "latency_p99_ms", log_y=True)
+    ticks = list(fig.layout.yaxis.tickvals)
+    assert ticks[0] <= 0.6 and ticks[-1] >= 64
+    low, high = fig.layout.yaxis.range
+    assert 10 ** low <= ticks[0] and 10 ** high >= ticks[-1]
+
+
+def test_over_time_draws_timeseries_columns(result):
+    fig = plots.over_time(result, "latency_p99_ms", title="tail")
+    (line,) = fig.data
+    assert line.name == "latency p99" and fig.layout.title.text == "tail"
+    assert fig.layout.yaxis.title.text == "latency p99 (ms)"
+    assert len(plots.over_time(result, ["latency_p50_ms", "latency_p99_ms"]).data) == 2
+    with pytest.raises(ValueError, match="'nope' is not a timeseries column"):
+        plots.over_time(result, "nope")
+
+
 def test_single_panels(result):
     for name in plots.PANELS:
         fig = plots.panel(result, name)
@@ -96,6 +131,9 @@ def test_compare_has_one_subplot_per_metric_and_readable_units(others):
     assert list(fig.data[0].x) == ["no cache", "two tiers"]
     assert fig.data[0].text[0] == "0.0%" and fig.data[0].text[1].endswith("%")
     assert fig.data[2].text[1].endswith(" ms")
+    # bar labels read like the rest of the course: µs below a millisecond, s above 1,000 ms
+    tiny = plots.compare(others, ["a", "b"], metrics=["db_wait_mean_ms"]).data[0].text
+    assert all(t == "–" or t.endswith(("µs", "ns", " ms", " s")) for t in tiny)
     titles = [a.text for a in fig.layout.annotations]
     assert titles == ["hit ratio (%)", "DB reads (/s)", "latency p99 (ms)"]
     assert fig.layout.yaxis.tickformat == ".0%"
@@ -128,10 +166,24 @@ def test_latency_ladder_is_a_log_bar_chart_of_the_table():
     assert list(bars.x) == [row.latency_ms for row in LATENCY_LADDER]
     assert list(bars.customdata) == [row.name for row in LATENCY_LADDER]
     assert bars.text[1] == "100 ns" and bars.text[-1] == "150 ms"
+    assert bars.showlegend is False  # one colour: nothing to explain
+
+
+def test_latency_ladder_highlight_has_a_legend_and_keeps_the_order():
+    marked = ["Redis, same LAN", "DB query, slow"]
+    fig = plots.latency_ladder(highlight=marked, highlight_label="used below")
+    others, red = fig.data
+    assert red.name == "used below" and red.showlegend and others.showlegend
+    assert list(red.customdata) == marked
+    assert len(fig.layout.yaxis.categoryarray) == len(LATENCY_LADDER)  # ladder order kept
+    with pytest.raises(ValueError, match="'Redis, moon' not on the ladder"):
+        plots.latency_ladder(highlight=["Redis, moon"])
 
 
 @pytest.mark.parametrize("ms, text", [(2e-6, "2 ns"), (0.5, "500 µs"), (12, "12 ms"),
-                                      (2500, "2.5 s")])
+                                      (2500, "2.5 s"), (0.0057267, "5.73 µs"),
+                                      (0.99971, "1 ms"), (17_100, "17.1 s"),
+                                      (2_730_000, "2,730 s"), (0, "0 ms")])
 def test_human_ms(ms, text):
     assert plots.human_ms(ms) == text
 
@@ -176,10 +228,50 @@ def test_update_changes_scenario_and_result(explorer):
 def test_moving_a_control_reruns(explorer):
     explorer.controls["workload.zipf_alpha"].value = 1.5
     assert explorer.scenario.workload.zipf_alpha == 1.5
-    explorer.controls["tiers.1.ttl_s"].value = 60.0
-    assert explorer.scenario.tiers[1].ttl_s == 60
+    explorer.controls["tiers.1.ttl_s"].value = 10.0
+    assert explorer.scenario.tiers[1].ttl_s == 10
     explorer.controls["tiers.1.ttl_s"].value = math.inf  # the "no TTL" end of the slider
     assert explorer.scenario.tiers[1].ttl_s is None
+
+
+def test_the_ttl_scale_stops_below_the_length_of_the_run(explorer):
+    """A TTL as long as the run expires nothing, so the slider does not offer one."""
+    from simcache.widgets import Explorer, simulated_duration_s
+
+    run_s = simulated_duration_s(explorer.scenario)
+    assert run_s == pytest.approx(20.0)  # workshop: 20,000 requests at 1,000/s
+    stops = [v for _, v in explorer.controls["tiers.1.ttl_s"].options]
+    assert stops[-1] == math.inf and max(stops[:-1]) < run_s and 0.1 in stops
+    longer = preset("workshop").with_values({"workload.rate_rps": 100})  # a 200 s run
+    stops = [v for _, v in Explorer(longer, controls=["tiers.1.ttl_s"]).controls[
+        "tiers.1.ttl_s"].options]
+    assert 120 in stops and 300 not in stops
+    # a TTL the scenario already has stays reachable, even beyond the run
+    own = Explorer(preset("workshop").with_values({"tiers.1.ttl_s": 600}),
+                   controls=["tiers.1.ttl_s"]).controls["tiers.1.ttl_s"]
+    assert own.value == 600 and own.label == "600 s"
+
+
+def test_reset_returns_to_the_starting_scenario(explorer):
+    start = explorer.scenario
+    first = explorer.result.summary
+    explorer.update({"workload.zipf_alpha": 1.5, "tiers.1.ttl_s": 2})
+    explorer.update({"tiers.0.capacity": -1})  # rejected: leaves an error behind
+    assert explorer.error is not None
+    result = explorer.reset()
+    assert explorer.scenario == start and explorer.error is None
+    assert result.summary == first  # seeded: the same run again
+    assert explorer.controls["workload.zipf_alpha"].value == start.workload.zipf_alpha
+    assert explorer.controls["tiers.1.ttl_s"].label == "no TTL"
+    assert "Rejected" not in explorer.status.value
+
+
+def test_summary_line_formats_latency_like_the_charts(explorer):
+    explorer.update({"database.latency_ms": 200, "database.concurrency": 1})  # overloaded
+    p99 = explorer.result.summary["latency_p99_ms"]
+    assert p99 > 1000
+    assert f"p99 {plots.human_ms(p99)}" in explorer.status.value
+    assert "e+" not in explorer.status.value
 
 
 def test_an_invalid_value_shows_a_message_instead_of_raising(explorer):
@@ -187,7 +279,7 @@ def test_an_invalid_value_shows_a_message_instead_of_raising(explorer):
     assert explorer.update({"tiers.0.capacity": 10**10}) is result
     assert explorer.scenario is scenario
     assert explorer.error.startswith("tiers.0.capacity = 10000000000: must be")
-    assert "⚠" in explorer.status.value and "Traceback" not in explorer.status.value
+    assert "⚠ Rejected:" in explorer.status.value and "Traceback" not in explorer.status.value
     assert explorer.update({"workload.warmup_requests": 10**6}) is result
     assert "must be less than requests" in explorer.error
     explorer.update({"tiers.0.capacity": 200})
