@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from .engine import run
 from .scenario import Scenario
-from .theory import che_lru_hit_ratio
+from .theory import lru_capacity_for
 from .workload import popularity
 
 
@@ -166,19 +166,6 @@ def _tier_index(scenario: Scenario, tier: int | str) -> int:
     return tier % len(names)
 
 
-def _guess(scenario: Scenario, target: float) -> int:
-    """Capacity at which Che's LRU approximation reaches ``target``: a starting point."""
-    p = popularity(scenario.workload)
-    lo, hi = 0, len(p)
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if che_lru_hit_ratio(p, mid) >= target:
-            hi = mid
-        else:
-            lo = mid
-    return max(1, hi)
-
-
 def smallest_capacity_for(scenario: Scenario, target_hit_ratio: float, tier: int | str = 0, *,
                           metric: str = "hit_ratio", resolution: int | None = None) -> int:
     """The smallest capacity of ``tier`` at which the run's ``metric`` reaches the target.
@@ -203,7 +190,8 @@ def smallest_capacity_for(scenario: Scenario, target_hit_ratio: float, tier: int
             seen[capacity] = summary[metric]
         return seen[capacity] >= target_hit_ratio
 
-    guess = min(keys, _guess(scenario, target_hit_ratio))
+    # Che's approximation gives the starting point; the simulation then brackets it.
+    guess = min(keys, max(1, lru_capacity_for(popularity(scenario.workload), target_hit_ratio)))
     if reaches(guess):
         hi, lo = guess, guess // 2
         while reaches(lo):
