@@ -159,10 +159,10 @@ class Simulation:
     def run(self) -> Result:
         sc = self.scenario
         wl = sc.workload
-        env, stores, expiry, versions = self.env, self.stores, self.expiry, self.versions
+        env, expiry, versions = self.env, self.expiry, self.versions
         read_miss, write = self.read_miss, self.write
         queue = env._queue
-        tiers = list(enumerate(stores))
+        tiers = list(enumerate(self.stores))
         warmup = wl.warmup_requests
         check_stale = wl.write_ratio > 0
         seen = 0
