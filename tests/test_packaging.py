@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # conda-forge spells a few PyPI names differently.
-CONDA_NAME = {"redis": "redis-py", "kaleido": "python-kaleido"}
+CONDA_NAME = {"redis": "redis-py"}
 
 
 def _name(requirement: str) -> str:
