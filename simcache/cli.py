@@ -218,6 +218,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = str(err).splitlines()[0] if str(err) else type(err).__name__
         print(f"simcache: error: {message}", file=sys.stderr)
         return EXIT_USAGE
+    except MemoryError:
+        print("simcache: error: the scenario needs more memory than this machine has: "
+              "fewer keys or a larger metrics.interval_s", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("simcache: interrupted", file=sys.stderr)
         return 130

@@ -81,8 +81,8 @@ class Simulation:
             make_store(t.eviction, t.capacity, stream(seed, f"tier:{t.name}"), samples=t.samples)
             for t in scenario.tiers
         ]
-        jitter = UniformBuffer(stream(seed, "ttl-jitter"))
-        self.expiry = [_expiry(t, jitter) for t in scenario.tiers]
+        self.expiry = [_expiry(t, UniformBuffer(stream(seed, f"ttl-jitter:{t.name}")))
+                       for t in scenario.tiers]
         self.fills = list(zip(self.stores, self.expiry, strict=True))
         lat = [t.latency_ms for t in scenario.tiers]
         self.hit_latency_ms = [sum(lat[: i + 1]) for i in range(len(lat))]
@@ -120,18 +120,16 @@ class Simulation:
             lambda _: self._finish_read(key, t0, measured, start, service, version))
 
     def _finish_read(self, key, t0, measured, start, service, version) -> None:
-        self.db.release()
         now = self.env.now
         for store, expiry in self.fills:
-            store.put(key, version, expiry(now))
+            store.put(key, version, expiry(now), now)
         if measured:
             w = self.window
             w.latency.add(self.miss_path_ms + (now - t0) * 1000.0)
-            w.db_wait_sum += start - t0
-            w.db_busy_s += service
-            w.db_ops += 1
+            self._count_db(w, t0, start, service)
             if version != self.versions[key]:  # a write committed while we read
                 w.stale += 1
+        self.db.release()  # last: the next waiter starts inside release()
 
     def write(self, key: int, t0: float, measured: bool) -> None:
         """Queue for a connection, update the database, then delete the key from every tier."""
@@ -144,16 +142,20 @@ class Simulation:
             lambda _: self._finish_write(key, t0, measured, start, service))
 
     def _finish_write(self, key, t0, measured, start, service) -> None:
-        self.db.release()
-        self.versions[key] += 1
+        self.versions[key] += 1  # commit, then invalidate, and only then free the connection
         for store in self.stores:
             store.delete(key)
         if measured:
             w = self.window
-            w.write_latency_sum += self.miss_path_ms + (self.env.now - t0) * 1000.0
-            w.db_wait_sum += start - t0
-            w.db_busy_s += service
-            w.db_ops += 1
+            w.write_latency_sum_ms += self.miss_path_ms + (self.env.now - t0) * 1000.0
+            self._count_db(w, t0, start, service)
+        self.db.release()  # last: the next waiter starts inside release()
+
+    @staticmethod
+    def _count_db(w: Window, t0: float, start: float, service: float) -> None:
+        w.db_wait_sum_s += start - t0
+        w.db_busy_s += service
+        w.db_ops += 1
 
     # -- the request loop -----------------------------------------------------------------
     def run(self) -> Result:
@@ -190,11 +192,16 @@ class Simulation:
                                 f"must be less than the {seen} requests that arrive "
                                 f"within duration_s = {wl.duration_s:g}")
         end_arrivals = wl.duration_s if wl.duration_s is not None else last_t
+        self._cross_boundaries(end_arrivals)
         # Let in-flight database work finish; its results land in later intervals.
         while queue:
             self._cross_boundaries(queue[0][0])
             env.step()
-        self._flush(max(env.now, self.boundary - self.interval))
+        # Hits never move the simpy clock, so the run ends at the later of the last
+        # arrival and the last database reply.
+        end = max(env.now, end_arrivals)
+        if end > self.boundary - self.interval or not self.rows:
+            self._flush(end)
         return self._result(end_arrivals)
 
     def _loop(self, times, keys, writes, tiers, expiry, versions, queue, read_miss, write,
@@ -232,7 +239,7 @@ class Simulation:
                     if check_stale and entry[0] != versions[key]:
                         stale += 1
                     for upper in range(level):  # cache-aside fills the nearer tiers
-                        tiers[upper][1].put(key, entry[0], expiry[upper](t))
+                        tiers[upper][1].put(key, entry[0], expiry[upper](t), t)
                     break
             else:
                 env._now = t
@@ -327,7 +334,7 @@ class Simulation:
             "db_reads": tot.db_reads,
             "db_writes": tot.db_writes,
             "db_reads_per_s": tot.db_reads / span,
-            "db_wait_mean_ms": tot.db_wait_sum / tot.db_ops * 1000.0 if tot.db_ops else 0.0,
+            "db_wait_mean_ms": tot.db_wait_sum_s / tot.db_ops * 1000.0 if tot.db_ops else 0.0,
             # Busy time includes clearing any backlog after the last arrival, so divide by
             # the time until the database went idle, not by the arrival span alone.
             "db_utilization": tot.db_busy_s / (sc.database.concurrency
@@ -337,7 +344,7 @@ class Simulation:
             "latency_p95_ms": lat.quantile(0.95),
             "latency_p99_ms": lat.quantile(0.99),
             "latency_max_ms": lat.max,
-            "write_latency_mean_ms": tot.write_latency_sum / tot.writes if tot.writes else 0.0,
+            "write_latency_mean_ms": tot.write_latency_sum_ms / tot.writes if tot.writes else 0.0,
             "evictions": 0,
             "expirations": 0,
             "stale_reads": tot.stale,

@@ -72,19 +72,19 @@ class Window:
     """Counters for one time-series interval (and, merged, for the whole run)."""
 
     __slots__ = ("reads", "writes", "hits", "misses", "db_reads", "db_writes", "stale",
-                 "latency", "write_latency_sum", "db_wait_sum", "db_ops", "db_busy_s",
+                 "latency", "write_latency_sum_ms", "db_wait_sum_s", "db_ops", "db_busy_s",
                  "tier_hits")
 
     def __init__(self, tiers: int) -> None:
         self.reads = self.writes = self.hits = self.misses = 0
         self.db_reads = self.db_writes = self.stale = self.db_ops = 0
-        self.write_latency_sum = self.db_wait_sum = self.db_busy_s = 0.0
+        self.write_latency_sum_ms = self.db_wait_sum_s = self.db_busy_s = 0.0
         self.latency = Histogram()
         self.tier_hits = [0] * tiers
 
     def merge(self, other: Window) -> None:
         for name in ("reads", "writes", "hits", "misses", "db_reads", "db_writes", "stale",
-                     "write_latency_sum", "db_wait_sum", "db_ops", "db_busy_s"):
+                     "write_latency_sum_ms", "db_wait_sum_s", "db_ops", "db_busy_s"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.latency.merge(other.latency)
         self.tier_hits = [a + b for a, b in zip(self.tier_hits, other.tier_hits, strict=True)]

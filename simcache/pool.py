@@ -13,10 +13,12 @@ class ConnectionPool:
 
     Granting and releasing a connection are instantaneous, so they need no events of
     their own: a caller that finds a connection free starts at once, and a release hands
-    the connection straight to the longest waiter. That is exactly the behaviour of a
-    ``simpy.Resource``, which spends three events per use (request, timeout, release);
-    here the only event a query costs is its service ``Timeout``. Generator processes can
-    still ``yield pool.request()`` and must call ``release()`` when done.
+    the connection straight to the longest waiter, whose ``start`` runs inside
+    ``release()``. So a holder must finish its own work (commit a write, fill caches)
+    before releasing. Queueing is the same as a ``simpy.Resource`` (first come, first
+    served), which spends three events per use (request, grant, release); here the only
+    event a query costs is its service ``Timeout``. Generator processes can still
+    ``yield pool.request()`` and must call ``release()`` when done.
     """
 
     def __init__(self, env: simpy.Environment, capacity: int):

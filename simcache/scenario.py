@@ -28,6 +28,7 @@ POPULARITIES = ("zipf", "uniform", "hotspot")
 SERVICES = ("exponential", "constant")
 READ_STRATEGIES = ("cache-aside",)
 WRITE_STRATEGIES = ("invalidate",)
+MAX_ROWS = 100_000  # time-series rows a run may produce
 _TIER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
 
 
@@ -137,7 +138,7 @@ def _known(cls: type, data: Any) -> dict[str, Any]:
 class Workload(_Section):
     """Who asks for what: key popularity, arrival rate, length and read/write mix."""
 
-    keys: int = spec(10_000, int, low=1, help="distinct keys in the key space")
+    keys: int = spec(10_000, int, low=1, high=10**8, help="distinct keys in the key space")
     popularity: str = spec("zipf", str, choices=POPULARITIES, help="how requests spread over keys")
     zipf_alpha: float = spec(1.0, float, low=0, high=5, help="Zipf skew; 0 is uniform")
     hot_key_fraction: float = spec(0.2, float, low=0, low_open=True, high=1,
@@ -152,6 +153,15 @@ class Workload(_Section):
                                     help="simulate this long instead of a request count")
     warmup_requests: int = spec(10_000, int, low=0, help="first requests, left out of all metrics")
     write_ratio: float = spec(0.0, float, low=0, high=1, help="share of requests that are writes")
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> Workload:
+        # A file that gives only duration_s means "run this long", not "and also the
+        # default request count", which would be a contradiction the reader never wrote.
+        if (isinstance(data, Mapping) and data.get("duration_s") is not None
+                and "requests" not in data):
+            data = {**data, "requests": None}
+        return super().from_dict(data)
 
     def _check(self) -> None:
         if self.requests is None and self.duration_s is None:
@@ -210,7 +220,7 @@ class Metrics(_Section):
     """How results are reported over time."""
 
     interval_s: float | None = spec(None, float, low=0, low_open=True, optional=True,
-                                    help="time-series bucket; omitted = about 100 rows")
+                                    help="time-series bucket; omitted = 20 to 100 rows")
 
 
 def _default_tiers() -> tuple[Tier, ...]:
@@ -252,6 +262,12 @@ class Scenario:
         for name, cls in _SECTIONS.items():
             if not isinstance(getattr(self, name), cls):
                 raise ScenarioError(name, getattr(self, name), f"must be a {cls.__name__}")
+        w, interval = self.workload, self.metrics.interval_s
+        span_s = w.duration_s if w.duration_s is not None else w.requests / w.rate_rps
+        if interval is not None and span_s / interval > MAX_ROWS:
+            raise ScenarioError("metrics.interval_s", interval,
+                                f"must be at least {span_s / MAX_ROWS:.3g} s for this run of "
+                                f"about {span_s:.3g} s (at most {MAX_ROWS:,} time-series rows)")
 
     # -- conversion ---------------------------------------------------------------------
     @classmethod
@@ -333,16 +349,21 @@ class Scenario:
             parts = path.split(".")
             node: Any = data
             for part in parts[:-1]:
-                node = _step(node, part, path)
+                node = _step(node, part, path, value)
             last = parts[-1]
             if isinstance(node, list):
-                node[_index(node, last, path)] = value
+                node[_index(node, last, path, value)] = value
             elif isinstance(node, dict):
                 if last not in node:
                     _unknown(node, last, path, value)
                 node[last] = value
             else:
                 raise ScenarioError(path, value, "does not name a field")
+        # Setting one way of giving the run's length clears the other, unless both are set.
+        for given, other in (("requests", "duration_s"), ("duration_s", "requests")):
+            if (changes.get(f"workload.{given}") is not None
+                    and f"workload.{other}" not in changes):
+                data["workload"][other] = None
         return Scenario.from_dict(data)
 
     def describe(self) -> str:
@@ -376,9 +397,10 @@ def _drop_none(node: Any) -> Any:
     return node
 
 
-def _index(node: list, part: str, path: str) -> int:
+def _index(node: list, part: str, path: str, value: Any = None) -> int:
     if not part.isdigit() or int(part) >= len(node):
-        raise ScenarioError(path, part, f"index must be 0 to {len(node) - 1}"
+        raise ScenarioError(path, part if value is None else value,
+                            f"index {part} must be 0 to {len(node) - 1}"
                             if node else "there is no such element (the list is empty)")
     return int(part)
 
@@ -390,14 +412,14 @@ def _unknown(node: dict, part: str, path: str, value: Any = None) -> None:
                         f"unknown field {part!r}; {more}allowed: {', '.join(node)}")
 
 
-def _step(node: Any, part: str, path: str) -> Any:
+def _step(node: Any, part: str, path: str, value: Any = None) -> Any:
     if isinstance(node, list):
-        return node[_index(node, part, path)]
+        return node[_index(node, part, path, value)]
     if isinstance(node, dict):
         if part not in node:
-            _unknown(node, part, path)
+            _unknown(node, part, path, value)
         return node[part]
-    raise ScenarioError(path, part, "does not name a field")
+    raise ScenarioError(path, part if value is None else value, "does not name a field")
 
 
 def field_spec(path: str) -> Spec:

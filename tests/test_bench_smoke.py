@@ -20,8 +20,22 @@ def test_naive_model_agrees_with_the_engine():
     naive = bench.naive_run(scenario)
     summary = bench.run(scenario).summary
     assert naive["requests"] == summary["requests"] == 5_000
-    assert naive["hit_ratio"] == pytest.approx(summary["hit_ratio"], abs=0.03)
-    assert naive["db_reads"] == pytest.approx(summary["db_reads"], rel=0.05)
+    # The models differ only in when a miss reaches the database (the naive one waits out
+    # each tier's lookup first), so counts agree closely but not exactly.
+    assert naive["hit_ratio"] == pytest.approx(summary["hit_ratio"], abs=0.01)
+    assert naive["db_reads"] == pytest.approx(summary["db_reads"], rel=0.02)
+
+
+def test_naive_model_agrees_on_a_contended_database_with_writes():
+    """One connection, few keys, writes: queueing and invalidation must match exactly."""
+    scenario = bench.full_scenario(5_500).with_values({
+        "database.concurrency": 1, "database.latency_ms": 2.0, "workload.keys": 50,
+        "workload.rate_rps": 300})
+    naive = bench.naive_run(scenario)
+    summary = bench.run(scenario).summary
+    for key in ("hit_ratio", "db_reads", "stale_reads"):
+        assert naive[key] == summary[key], key
+    assert naive["latency_p99_ms"] == pytest.approx(summary["latency_p99_ms"], rel=1e-9)
 
 
 def test_replay_trace_is_what_libcachesim_reads():

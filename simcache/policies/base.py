@@ -20,7 +20,9 @@ class Store:
     """A cache of at most ``capacity`` entries whose policy chooses what to evict.
 
     The store holds ``key -> (value, expires_at)``. An entry whose ``expires_at`` has
-    passed is removed when it is next looked up (lazy expiry, as Redis does on access).
+    passed is removed when it is next looked up, or when the policy picks it to make room
+    (lazy expiry, as Redis does on access; Redis also samples keys in the background,
+    which this store does not, so ``len()`` counts expired entries not yet reclaimed).
     Subclasses keep only their own bookkeeping, in four hooks: ``_on_insert``,
     ``_on_hit`` (also called when an existing key is overwritten), ``_on_remove`` and
     ``_victim``. Time is always passed in by the caller; nothing reads a wall clock.
@@ -74,8 +76,13 @@ class Store:
         self._on_hit(key)
         return entry
 
-    def put(self, key: Hashable, value: Any, expires_at: float = FOREVER) -> None:
-        """Store ``value`` under ``key``, evicting first if the store is full."""
+    def put(self, key: Hashable, value: Any, expires_at: float = FOREVER,
+            now: float = -FOREVER) -> None:
+        """Store ``value`` under ``key``, evicting first if the store is full.
+
+        ``now`` only decides how a removal is counted: a victim whose TTL had already
+        run out counts as an expiration, not an eviction.
+        """
         data = self._data
         if key in data:
             data[key] = (value, expires_at)
@@ -84,7 +91,7 @@ class Store:
         if self.capacity == 0:
             return
         while len(data) >= self.capacity:
-            self._evict()
+            self._evict(now)
         data[key] = (value, expires_at)
         self._on_insert(key)
 
@@ -103,9 +110,16 @@ class Store:
         self.put(key, None)
         return False
 
-    def _evict(self) -> None:
-        self._remove(self._victim())
-        self.evictions += 1
+    def _evict(self, now: float = -FOREVER) -> None:
+        key = self._victim()
+        self._count_removal(self._data[key], now)
+        self._remove(key)
+
+    def _count_removal(self, entry: Entry, now: float) -> None:
+        if entry[1] <= now:
+            self.expirations += 1
+        else:
+            self.evictions += 1
 
     def _remove(self, key: Hashable) -> None:
         del self._data[key]
@@ -120,9 +134,9 @@ class OrderedStore(Store):
     def _victim(self) -> Hashable:
         return next(iter(self._data))
 
-    def _evict(self) -> None:
-        self._data.popitem(last=False)  # no bookkeeping outside the ordered dict to undo
-        self.evictions += 1
+    def _evict(self, now: float = -FOREVER) -> None:
+        # No bookkeeping outside the ordered dict to undo.
+        self._count_removal(self._data.popitem(last=False)[1], now)
 
     def _admit(self, key: Hashable) -> None:
         """Replay's miss: insert ``key``, evicting the first in order if full."""

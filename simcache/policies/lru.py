@@ -10,7 +10,7 @@ from .registry import register
 
 @register
 class LRU(OrderedStore):
-    """Exact LRU over an ordered dict (Che et al., IEEE JSAC 2002, approximate its hit ratio)."""
+    """Exact LRU over an ordered dict; Che et al. (IEEE JSAC, 2002) approximate its hit ratio."""
 
     name = "lru"
 
