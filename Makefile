@@ -7,7 +7,10 @@ VENV      ?= .venv
 PY        := $(VENV)/bin/python
 STAMP     := $(VENV)/.simcache-installed
 EXTRAS    ?= lab,redis,dev
-REDIS_URL ?= redis://127.0.0.1:6379/0
+# The real Redis `make test` uses (unit tests and the second notebook run). Only this
+# variable: an exported REDIS_URL or SIMCACHE_REDIS_URL of yours is never followed.
+SIMCACHE_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+export SIMCACHE_TEST_REDIS_URL
 LAB_ARGS  ?=
 NBVAL_CELL_TIMEOUT ?= 300
 
@@ -66,11 +69,12 @@ test: venv
 	$(PYTEST) tests/
 	@echo "== notebooks on fakeredis (SIMCACHE_REDIS_URL=fakeredis://)"
 	SIMCACHE_REDIS_URL=fakeredis:// $(PYTEST) $(NBVAL)
-	@if $(PY) -c "import redis, sys; redis.Redis.from_url('$(REDIS_URL)', socket_connect_timeout=2, socket_timeout=2).ping()" >/dev/null 2>&1; then \
-	    echo "== notebooks on a real Redis (SIMCACHE_REDIS_URL=$(REDIS_URL))"; \
-	    SIMCACHE_REDIS_URL=$(REDIS_URL) $(PYTEST) $(NBVAL); \
+	@shown=$$(printf '%s' "$$SIMCACHE_TEST_REDIS_URL" | sed -E 's#//[^/@]*@#//***@#'); \
+	if $(PY) -c "import os, redis; redis.Redis.from_url(os.environ['SIMCACHE_TEST_REDIS_URL'], socket_connect_timeout=2, socket_timeout=2).ping()" >/dev/null 2>&1; then \
+	    echo "== notebooks on a real Redis (SIMCACHE_REDIS_URL=$$shown)"; \
+	    SIMCACHE_REDIS_URL="$$SIMCACHE_TEST_REDIS_URL" REDIS_URL= $(PYTEST) $(NBVAL); \
 	else \
-	    echo "== SKIPPED notebooks on a real Redis: nothing answers PING at $(REDIS_URL) (start one: redis-server --daemonize yes --port 6379 --save '' --appendonly no)"; \
+	    echo "== SKIPPED notebooks on a real Redis: nothing answers PING at $$shown (start one: redis-server --daemonize yes --port 6379 --save '' --appendonly no)"; \
 	fi
 
 bench: venv

@@ -6,6 +6,11 @@ printing. Where fakeredis lacks a command (INFO, MEMORY USAGE, OBJECT ENCODING,
 maxmemory eviction), the result says so and carries typical figures from a real Redis
 instead. Notebook 07 shows all of them; later notebooks reuse the pub/sub invalidation,
 the lock stampede and the INFO hit ratio.
+
+Every key a demonstration writes carries the lab's safety expiry (``lab.safety_ttl_s``) or
+a shorter one; the one demonstration that needs a key without expiry deletes it right after
+reading its TTL. Server settings are changed only on a private server the course started
+(:meth:`~simcache.redis_lab.Lab.require_own_server`).
 """
 
 from __future__ import annotations
@@ -33,35 +38,34 @@ SIMULATOR_POLICY = {
     "allkeys-random": "random",
 }
 
-#: What a real Redis 7 on 64-bit Linux typically reports, shown where fakeredis cannot
-#: measure. Typical values, not measurements: versions, allocators and settings move them.
+#: A small hash's compact encoding: ``listpack`` since Redis 7, ``ziplist`` before.
+COMPACT_HASH_ENCODINGS = ("listpack", "ziplist")
+#: hash-max-listpack-value (hash-max-ziplist-value before Redis 7): longer values make a
+#: hash a real hash table.
+HASH_MAX_COMPACT_VALUE_BYTES = 64
+
+#: What a real Redis 7 on 64-bit Linux typically reports for :func:`hash_vs_json`, shown
+#: where fakeredis cannot measure. Typical values, not measurements: versions, allocators
+#: and settings move them; the bio rows were measured with bios of 100 and of 40 characters.
 TYPICAL_REAL_REDIS: dict[str, dict[str, Any]] = {
     "user as JSON string (6 short fields)": {"encoding": "raw", "memory_bytes": 232},
-    "user as hash (6 short fields)": {"encoding": "listpack", "memory_bytes": 200},
-    "user+bio as JSON string (bio of 100 chars)": {"encoding": "raw", "memory_bytes": 344},
-    "user+bio as hash (bio of 100 chars)": {"encoding": "hashtable", "memory_bytes": 664},
-    "integer string, e.g. 12345": {"encoding": "int", "memory_bytes": 72},
-    "short string (≤ 44 bytes)": {"encoding": "embstr", "memory_bytes": 88},
-    "set of 5 short members": {"encoding": "listpack or hashtable", "memory_bytes": 384},
-    "sorted set of 2 members": {"encoding": "listpack", "memory_bytes": 104},
-}
-
-#: INFO fields the course reads, with typical values for a small, idle Redis 7.
-TYPICAL_INFO = {
-    "keyspace_hits": "grows by 1 per read that found its key",
-    "keyspace_misses": "grows by 1 per read that found nothing",
-    "evicted_keys": "0 unless maxmemory is set and reached",
-    "used_memory": "about 0.9 MB for an empty server",
-    "maxmemory": "0 (no limit) by default",
-    "maxmemory_policy": "noeviction by default",
+    "user as hash (6 short fields)": {"encoding": "listpack (ziplist before Redis 7)",
+                                      "memory_bytes": 200},
+    "user+bio as JSON string (bio over 64 chars)": {"encoding": "raw", "memory_bytes": 344},
+    "user+bio as hash (bio over 64 chars)": {"encoding": "hashtable", "memory_bytes": 672},
+    "user+bio as JSON string (bio of 64 chars or fewer)": {"encoding": "raw",
+                                                           "memory_bytes": 312},
+    "user+bio as hash (bio of 64 chars or fewer)": {
+        "encoding": "listpack (ziplist before Redis 7)", "memory_bytes": 280},
 }
 
 # Cache-aside in one server-side step: read the key; on a miss, store a value of ARGV[1]
 # bytes. Running it pipelined replays a long key sequence in few round trips, and the
 # server counts the GET in INFO keyspace_hits / keyspace_misses as for a client GET.
+# ARGV[2] is the key's expiry in seconds (the lab's safety TTL).
 CACHE_ASIDE_LUA = """
 if redis.call('GET', KEYS[1]) then return 1 end
-redis.call('SET', KEYS[1], string.rep('v', tonumber(ARGV[1])))
+redis.call('SET', KEYS[1], string.rep('v', tonumber(ARGV[1])), 'EX', tonumber(ARGV[2]))
 return 0
 """
 
@@ -102,16 +106,22 @@ class ExpiryDemo:
 
 
 def expiry_demo(lab: redis_lab.Lab, ttl_s: int = 1, name: str = "greeting") -> ExpiryDemo:
-    """``SET … EX``, ``GET``, ``TTL``; wait until the key expires; read it again."""
+    """``SET … EX``, ``GET``, ``TTL``; wait until the key expires; read it again.
+
+    The first three commands go in one ``MULTI``/``EXEC`` so that a slow moment on the
+    client cannot pass between them; ``waited_s`` counts from before the ``SET``.
+    """
     r, key = lab.client, lab.key(name)
-    steps = [
-        Step(f"SET {name} 'hello' EX {ttl_s}", r.set(key, "hello", ex=ttl_s),
-             "stored, with a time to live"),
-        Step(f"GET {name}", r.get(key), "a hit while the key lives"),
-        Step(f"TTL {name}", r.ttl(key), "seconds left (rounded down)"),
-    ]
     start = time.perf_counter()
-    deadline = start + ttl_s + 2.0
+    pipe = r.pipeline(transaction=True)
+    pipe.set(key, "hello", ex=ttl_s).get(key).ttl(key)
+    stored, value, ttl = pipe.execute()
+    steps = [
+        Step(f"SET {name} 'hello' EX {ttl_s}", stored, "stored, with a time to live"),
+        Step(f"GET {name}", value, "a hit while the key lives"),
+        Step(f"TTL {name}", ttl, "seconds left, rounded to the nearest second"),
+    ]
+    deadline = start + ttl_s + 30.0  # the server expires it after ttl_s; this is a backstop
     while r.exists(key) and time.perf_counter() < deadline:
         time.sleep(0.05)
     waited = time.perf_counter() - start
@@ -119,16 +129,21 @@ def expiry_demo(lab: redis_lab.Lab, ttl_s: int = 1, name: str = "greeting") -> E
         Step(f"(wait {waited:.2f} s)", None, "the expiry passes"),
         Step(f"GET {name}", r.get(key), "a miss: the key is gone"),
         Step(f"TTL {name}", r.ttl(key), "-2 means the key does not exist"),
-        Step(f"SET {name} 'hello'", r.set(key, "hello"), "no EX this time"),
-        Step(f"TTL {name}", r.ttl(key), "-1 means it never expires"),
     ]
-    r.delete(key)
+    # A key without expiry lives only for the next command: deleted right after its TTL.
+    pipe = r.pipeline(transaction=True)
+    pipe.set(key, "hello").ttl(key).delete(key)
+    stored, ttl, _ = pipe.execute()
+    steps += [
+        Step(f"SET {name} 'hello'", stored, "no EX this time"),
+        Step(f"TTL {name}", ttl, "-1 means it never expires (the demo deletes it now)"),
+    ]
     return ExpiryDemo(tuple(steps), ttl_s, waited)
 
 
 # -- hashes against JSON strings ----------------------------------------------------------
 SAMPLE_USER = {
-    "name": "Ada Lovelace", "email": "ada@example.com", "role": "admin",
+    "name": "Ada Lovelace", "email": "ada@example.com", "language": "en",
     "plan": "pro", "country": "UK", "last_login": "2024-05-01T10:00:00Z",
 }
 
@@ -152,8 +167,9 @@ def hash_vs_json(lab: redis_lab.Lab, user: dict[str, str] | None = None,
     Reports, per representation: the bytes a partial read of ``email`` transfers (the
     whole JSON document with ``GET``, one field with ``HGET``), and where the server has
     them, ``MEMORY USAGE`` and ``OBJECT ENCODING``. A small hash is stored compactly
-    (listpack); one value longer than ``hash-max-listpack-value`` (64 bytes by default)
-    turns it into a real hash table, which costs more memory than the JSON string.
+    (listpack; ziplist before Redis 7); one value longer than ``hash-max-listpack-value``
+    (64 bytes by default) turns it into a real hash table, which costs more memory than
+    the JSON string.
     """
     r = lab.client
     user = dict(user or SAMPLE_USER)
@@ -165,8 +181,9 @@ def hash_vs_json(lab: redis_lab.Lab, user: dict[str, str] | None = None,
     rows = []
     for label, obj in objects.items():
         jkey, hkey = lab.key(f"json:{label}"), lab.key(f"hash:{label}")
-        r.set(jkey, json.dumps(obj))
+        r.set(jkey, json.dumps(obj), ex=lab.safety_ttl_s)
         r.hset(hkey, mapping=obj)
+        r.expire(hkey, lab.safety_ttl_s)
         email_hash = r.hget(hkey, "email")
         for kind, key, read, read_bytes in (
                 ("JSON string", jkey, "GET + json.loads", len(r.get(jkey).encode())),
@@ -188,13 +205,13 @@ def hash_vs_json(lab: redis_lab.Lab, user: dict[str, str] | None = None,
 
 
 def _typical_label(label: str, kind: str, bio_chars: int) -> str:
-    what = "user+bio" if label == "user+bio" else "user"
-    shape = f"bio of {bio_chars} chars" if what == "user+bio" else "6 short fields"
-    name = f"{what} as {'hash' if kind == 'hash' else 'JSON string'} ({shape})"
-    if name not in TYPICAL_REAL_REDIS:  # other sizes: the nearest typical row
-        name = f"{what} as {'hash' if kind == 'hash' else 'JSON string'} " + (
-            "(bio of 100 chars)" if what == "user+bio" else "(6 short fields)")
-    return name
+    """The TYPICAL_REAL_REDIS row for an object: a bio over 64 bytes makes a hash table."""
+    stored = "hash" if kind == "hash" else "JSON string"
+    if label != "user+bio":
+        return f"user as {stored} (6 short fields)"
+    shape = ("bio over 64 chars" if bio_chars > HASH_MAX_COMPACT_VALUE_BYTES
+             else "bio of 64 chars or fewer")
+    return f"user+bio as {stored} ({shape})"
 
 
 # -- sets and sorted sets -------------------------------------------------------------------
@@ -213,9 +230,10 @@ def online_users(lab: redis_lab.Lab, name: str = "online") -> StepsDemo:
     """A set of online users: add, add again (no duplicate), remove, count, members."""
     r, key = lab.client, lab.key(name)
     r.delete(key)
+    added = r.sadd(key, "alice", "bob", "carol")
+    r.expire(key, lab.safety_ttl_s)
     steps = (
-        Step(f"SADD {name} alice bob carol", r.sadd(key, "alice", "bob", "carol"),
-             "members added"),
+        Step(f"SADD {name} alice bob carol", added, "members added"),
         Step(f"SADD {name} alice", r.sadd(key, "alice"), "0: alice was already in"),
         Step(f"SREM {name} carol", r.srem(key, "carol"), "carol logged out"),
         Step(f"SCARD {name}", r.scard(key), "how many are online, in O(1)"),
@@ -229,22 +247,28 @@ def leaderboard(lab: redis_lab.Lab, name: str = "board") -> StepsDemo:
     """A sorted-set leaderboard: add scores, increment one, top N, rank and score."""
     r, key = lab.client, lab.key(name)
     r.delete(key)
-    scores = {"alice": 1500, "bob": 1200, "carol": 1350, "dave": 900}
+    scores = {"mira": 2300, "tom": 1850, "ines": 2050, "raj": 1400}
+    added = r.zadd(key, scores)
+    r.expire(key, lab.safety_ttl_s)
     steps = (
         Step(f"ZADD {name} " + " ".join(f"{v} {k}" for k, v in scores.items()),
-             r.zadd(key, scores), "members added with their scores"),
-        Step(f"ZINCRBY {name} 400 bob", r.zincrby(key, 400, "bob"), "bob won a match"),
+             added, "members added with their scores"),
+        Step(f"ZINCRBY {name} 600 tom", r.zincrby(key, 600, "tom"), "tom won a tournament"),
         Step(f"ZREVRANGE {name} 0 2 WITHSCORES",
              [(m, int(s)) for m, s in r.zrevrange(key, 0, 2, withscores=True)],
              "top 3, highest first"),
-        Step(f"ZREVRANK {name} carol", r.zrevrank(key, "carol"), "0-based rank from the top"),
-        Step(f"ZSCORE {name} dave", r.zscore(key, "dave"), "one member's score"),
+        Step(f"ZREVRANK {name} ines", r.zrevrank(key, "ines"), "0-based rank from the top"),
+        Step(f"ZSCORE {name} raj", r.zscore(key, "raj"), "one member's score"),
         Step(f"ZCARD {name}", r.zcard(key), "players on the board"),
     )
     return StepsDemo(steps, key)
 
 
 # -- pipelining -----------------------------------------------------------------------------
+#: On a server with maxmemory, :func:`pipelining` spreads its SETs over this many keys.
+PIPELINE_KEYS_UNDER_MAXMEMORY = 100
+
+
 @dataclass(frozen=True)
 class PipelineResult:
     """The same commands sent one per round trip and pipelined, timed on the connection."""
@@ -256,6 +280,8 @@ class PipelineResult:
     plain_s: float
     pipelined_s: float
     fake: bool
+    distinct_keys: int = 0  # keys written (fewer than commands on a server with maxmemory)
+    note: str = ""
 
     @property
     def speedup(self) -> float:
@@ -280,34 +306,56 @@ def pipelining(lab: redis_lab.Lab, commands: int = 2000, batch: int = 500,
     """Time ``commands`` SETs (with EX) sent one by one, then pipelined in batches.
 
     Each plain command waits for its reply before the next is sent: one network round
-    trip each. A pipeline sends a whole batch and reads all the replies at once.
+    trip each. A pipeline sends a whole batch and reads all the replies at once. The round
+    trips are counted as they are made. On a server with maxmemory (see
+    :attr:`~simcache.redis_lab.Lab.memory_limit`) the SETs reuse at most
+    ``PIPELINE_KEYS_UNDER_MAXMEMORY`` keys: the same commands and round trips, a fraction
+    of the memory.
     """
     if commands < 1 or batch < 1:
         raise ValueError(f"commands = {commands!r}, batch = {batch!r}: both must be >= 1")
     r = lab.client
-    keys = [lab.key(f"{name}:{i}") for i in range(commands)]
+    note = ""
+    distinct = commands
+    if lab.memory_limit is not None and commands > PIPELINE_KEYS_UNDER_MAXMEMORY:
+        distinct = PIPELINE_KEYS_UNDER_MAXMEMORY
+        note = (f"ℹ️ Your server has {lab.memory_limit.short}: the {commands:,} SETs reuse "
+                f"{distinct} keys, so the demo adds only a few kB.")
+    keys = [lab.key(f"{name}:{i % distinct}") for i in range(commands)]
     r.ping()  # open the connection before timing
+    plain_trips = pipelined_trips = 0
     start = time.perf_counter()
     for key in keys:
         r.set(key, "x", ex=60)
+        plain_trips += 1
     plain_s = time.perf_counter() - start
-    r.delete(*keys)
+    unique = keys[:distinct]
+    _delete(r, unique)
     start = time.perf_counter()
     for i in range(0, commands, batch):
         pipe = r.pipeline(transaction=False)
         for key in keys[i:i + batch]:
             pipe.set(key, "x", ex=60)
         pipe.execute()
+        pipelined_trips += 1
     pipelined_s = time.perf_counter() - start
-    stored = sum(r.exists(*keys[i:i + 1000]) for i in range(0, commands, 1000))
-    r.delete(*keys)
-    if stored != commands:  # both ways must have done the same work
-        raise RuntimeError(f"pipelining: {stored} of {commands} keys were stored")
-    return PipelineResult(commands, batch, commands, math.ceil(commands / batch), plain_s,
-                          pipelined_s, lab.is_fake)
+    stored = _delete(r, unique)
+    if stored != distinct:  # both ways must have done the same work
+        raise RuntimeError(f"pipelining: {stored} of {distinct} keys were stored")
+    return PipelineResult(commands, batch, plain_trips, pipelined_trips, plain_s,
+                          pipelined_s, lab.is_fake, distinct, note)
+
+
+def _delete(r: Any, keys: Sequence[str], chunk: int = 1000) -> int:
+    """DEL the named keys, ``chunk`` per command; return how many existed."""
+    return sum(int(r.delete(*keys[i:i + chunk])) for i in range(0, len(keys), chunk))
 
 
 # -- the lock stampede ------------------------------------------------------------------------
+#: The loader waits at most this long for every thread's first read (see :func:`stampede`).
+ALL_MISSED_WAIT_S = 5.0
+
+
 @dataclass(frozen=True)
 class StampedeResult:
     """N threads miss the same key at once; how many ran the slow loader."""
@@ -332,39 +380,53 @@ class StampedeResult:
 
 
 def stampede(lab: redis_lab.Lab, threads: int = 8, *, use_lock: bool = True,
-             load_s: float = 0.2, name: str = "product:42") -> StampedeResult:
+             load_s: float = 0.2, name: str = "report:daily") -> StampedeResult:
     """Cache-aside with ``threads`` concurrent misses on one key, with or without a lock.
 
-    Without the lock every thread loads. With redis-py's ``Lock`` (``SET NX`` with an
-    expiry, released by a Lua script that checks the owner's token), the first thread
-    loads and stores; the others wait for the lock, read the key again, and find it.
+    Without the lock every thread that missed loads. With redis-py's ``Lock`` (``SET NX``
+    with an expiry, released by a Lua script that checks the owner's token), the first
+    thread loads and stores; the others wait for the lock, read the key again, and find it.
+    A stampede is many readers missing at the same moment, so the loader also waits (up to
+    ``ALL_MISSED_WAIT_S``) until every thread has made its first read: a thread the
+    machine started late still misses instead of finding the value already stored.
     """
     if threads < 1:
         raise ValueError(f"threads = {threads!r}: must be >= 1")
-    r, key, lock_name = lab.client, lab.key(name), lab.key(f"lock:{name}")
+    r, key, lock_name = lab.client, lab.key(name), lab.key(f"{name}:loading")
     r.delete(key, lock_name)
     counter = threading.Lock()
-    loads = 0
+    loads = first_reads = 0
+    everyone_read = threading.Event()
+    # timeout: the lock's own expiry, so a crashed holder cannot block forever;
+    # blocking_timeout: how long a waiter waits before giving up.
+    patience = 10 * load_s + ALL_MISSED_WAIT_S + 5
 
     def slow_load() -> str:
         nonlocal loads
         with counter:
             loads += 1
             n = loads
+        everyone_read.wait(ALL_MISSED_WAIT_S)
         time.sleep(load_s)  # the expensive database query
-        return json.dumps({"id": 42, "price": 10, "load": n})
+        return json.dumps({"report": "daily", "rows": 1250, "load": n})
+
+    def first_read() -> str | None:
+        nonlocal first_reads
+        value = r.get(key)
+        with counter:
+            first_reads += 1
+            if first_reads == threads:
+                everyone_read.set()
+        return value
 
     def read() -> tuple[str, str]:
-        value = r.get(key)
+        value = first_read()
         if value is not None:
             return value, "hit"
         if not use_lock:
             value = slow_load()
             r.set(key, value, ex=60)
             return value, "loaded"
-        # timeout: the lock's own expiry, so a crashed holder cannot block forever;
-        # blocking_timeout: how long a waiter waits before giving up.
-        patience = 10 * load_s + 5
         with r.lock(lock_name, timeout=patience, blocking_timeout=patience, sleep=0.01):
             value = r.get(key)  # someone may have loaded it while we waited
             if value is not None:
@@ -539,8 +601,9 @@ def cache_aside_load(lab: redis_lab.Lab, sequence: Iterable[int], *, value_bytes
                      name: str = "item", batch: int = 200, pace_s: float = 0.0) -> int:
     """Replay ``sequence`` as GET-then-SET-on-miss on the server; return the hits.
 
-    Runs :data:`CACHE_ASIDE_LUA` pipelined ``batch`` at a time. ``pace_s`` > 0 spreads
-    the replay evenly over that many seconds of wall-clock time.
+    Runs :data:`CACHE_ASIDE_LUA` pipelined ``batch`` at a time; every key it stores
+    expires after ``lab.safety_ttl_s``. ``pace_s`` > 0 spreads the replay evenly over that
+    many seconds of wall-clock time.
     """
     r = lab.client
     script = r.register_script(CACHE_ASIDE_LUA)
@@ -551,7 +614,7 @@ def cache_aside_load(lab: redis_lab.Lab, sequence: Iterable[int], *, value_bytes
         for i in range(0, len(keys), batch):
             pipe = r.pipeline(transaction=False)
             for key in keys[i:i + batch]:
-                script(keys=[key], args=[value_bytes], client=pipe)
+                script(keys=[key], args=[value_bytes, lab.safety_ttl_s], client=pipe)
             hits += sum(int(x) for x in pipe.execute())
             if pace_s > 0:
                 ahead = start + pace_s * min(len(keys), i + batch) / len(keys) - time.perf_counter()
@@ -630,16 +693,24 @@ def info_hit_ratio(lab: redis_lab.Lab, requests: int = 3000, keys: int = 1000,
 
     INFO counters are server-wide, so the report uses the difference before/after; on a
     shared server other clients' reads land in the same counters (``CONFIG RESETSTAT``
-    would clear them for everyone, so the course never runs it on your server).
+    would clear them for everyone, so the course never runs it on your server). On a
+    server with maxmemory and too little room free (:meth:`~simcache.redis_lab.Lab.room_for`)
+    the workload is not run: the report then counts hits from the sequence itself (a
+    cache that keeps every key) and its note says why.
     """
     sequence = zipf_keys(keys, requests, zipf_alpha, seed)
+    distinct = len(set(sequence))
+    footprint = distinct * (value_bytes + len(lab.key(name)) + 100)  # + Redis's overhead
+    skipped = lab.room_for(footprint, "the INFO workload")
+    if skipped:
+        return InfoReport(len(sequence), len(sequence) - distinct, None, None, None, None,
+                          None, None, skipped + " Hits below are counted from the sequence.")
     before = _stats(lab)
     hits = cache_aside_load(lab, sequence, value_bytes=value_bytes, name=name)
     after = _stats(lab)
     memory = lab.info("memory") or {}
     config = _config_get(lab, "maxmemory", "maxmemory-policy")
-    for key in lab.scan(f"{name}:*"):
-        lab.client.unlink(key)
+    lab.cleanup(f"{name}:*")
     if before is None or after is None:
         return InfoReport(len(sequence), hits, None, None, None, None, None, None,
                           lab.gap("info") or "")
@@ -729,7 +800,9 @@ class EvictionComparison:
     measured: bool
     server: str
     note: str
-    reference: dict[str, float] = field(default_factory=dict)  # exact LRU etc. at target
+    #: The simulator's replay at exactly ``target_keys`` entries, per simulator policy
+    #: (lru, redis-lru, lfu, random): what ``sc.run`` with one tier of that size compares to.
+    reference: dict[str, float] = field(default_factory=dict)
 
     def table(self) -> pd.DataFrame:
         rows = []
@@ -751,10 +824,34 @@ class EvictionComparison:
                 lambda x: "needs a real server" if x is None else round(x, 4))
         return frame
 
+    def explain(self) -> str:
+        """How close each policy came to the simulator, then :meth:`explain_lru` (Markdown).
+
+        Every sentence is built from this comparison's own figures.
+        """
+        fast = [r for r in self.runs if not r.pace_s]
+        if not self.measured:
+            lines = [f"- `{r.redis_policy}`: needs a real server; the simulator's "
+                     f"`{r.simulator_policy}` gives **{r.simulated_hit_ratio:.3f}**."
+                     for r in fast]
+            lines.append("- On a real server, `allkeys-lfu` and `allkeys-random` usually land "
+                         "within a few points of the simulator; `allkeys-lru` is the one to "
+                         "watch, for the reason below.")
+            return "\n".join(lines) + "\n\n" + self.explain_lru()
+        lines = []
+        for r in fast:
+            diff = r.difference_points or 0.0
+            verdict = ("within 3 points of the simulator" if abs(diff) < 3 else
+                       f"{'above' if diff > 0 else 'below'} the simulator by "
+                       f"{abs(diff):.1f} points")
+            lines.append(f"- `{r.redis_policy}`: Redis **{r.redis_hit_ratio:.3f}**, simulator "
+                         f"`{r.simulator_policy}` **{r.simulated_hit_ratio:.3f}**: {verdict}.")
+        return "\n".join(lines) + "\n\n" + self.explain_lru()
+
     def explain_lru(self) -> str:
         """Measured reasons for the gap between real allkeys-lru and the simulator (Markdown)."""
         runs = [r for r in self.runs if r.redis_policy == "allkeys-lru"
-                and r.redis_hit_ratio is not None]
+                and r.redis_hit_ratio is not None and not r.pace_s]
         if not runs:
             return ("The simulator's `redis-lru` samples 5 keys and evicts the one idle the "
                     "longest, as Redis does; on a real server its hit ratio is close when the "
@@ -763,29 +860,61 @@ class EvictionComparison:
         diff = run.difference_points or 0.0
         lines = [f"- Real `allkeys-lru`: **{run.redis_hit_ratio:.3f}**; simulator `redis-lru` "
                  f"with the same {run.keys_held} keys: **{run.simulated_hit_ratio:.3f}** "
-                 f"({diff:+.1f} points)."]
-        if abs(diff) < 3:
-            lines.append("- They agree within 3 points.")
+                 f"({diff:+.1f} points)" + (": they agree within 3 points." if abs(diff) < 3
+                                            else ".")]
         idle = ", ".join(str(i) for i in run.idle_seconds) or "n/a"
+        ties = bool(run.idle_seconds) and max(run.idle_seconds) <= 1
         lines.append(f"- The whole replay took {run.load_s:.2f} s. Redis stamps each key with "
                      f"a clock that ticks once per second, and `OBJECT IDLETIME` of the keys "
-                     f"left in the cache read: {idle} s. When idle times tie, Redis has "
-                     "nothing to rank the sampled keys by.")
+                     f"left in the cache read: {idle} s. " +
+                     ("They tie, so Redis had almost nothing to rank the sampled keys by."
+                      if ties else "They are spread out, so Redis could rank them."))
         if run.turnover_s is not None:
+            pace = ("many times within one tick of that clock" if run.turnover_s < 1 else
+                    "slower than one tick of that clock")
             lines.append(f"- Evictions replaced the whole cache every {run.turnover_s:.3f} s "
-                         f"({run.evicted_keys:,} evictions for {run.keys_held} keys): many "
-                         "times within one tick of that clock.")
+                         f"({run.evicted_keys:,} evictions for {run.keys_held} keys): {pace}.")
         if run.random_hit_ratio is not None:
-            lines.append(f"- With ties, sampled LRU is a random choice: the simulator's "
+            lines.append(f"- Where stamps tie, sampled LRU is a random choice: the simulator's "
                          f"`random` on the same sequence and capacity gives "
                          f"**{run.random_hit_ratio:.3f}**, "
-                         f"{100 * (run.redis_hit_ratio - run.random_hit_ratio):+.1f} points "
+                         f"{round(100 * (run.redis_hit_ratio - run.random_hit_ratio), 1) + 0:+.1f}"
+                         " points "
                          "from the real server.")
-        paced = [r for r in runs if r.pace_s]
+        return "\n".join(lines)
+
+    def explain_pacing(self) -> str:
+        """What pacing the ``allkeys-lru`` replay changed, from the measured runs (Markdown)."""
+        lru = [r for r in self.runs if r.redis_policy == "allkeys-lru"
+               and r.redis_hit_ratio is not None]
+        fast = next((r for r in lru if not r.pace_s), None)
+        paced = [r for r in lru if r.pace_s]
+        if fast is None or not paced:
+            return ("On a real server, spreading the replay over several seconds lets the keys' "
+                    "idle times differ, and real `allkeys-lru` moves towards the simulator's "
+                    "`redis-lru`.")
+
+        def idle(run: EvictionRun) -> str:
+            return ", ".join(str(i) for i in run.idle_seconds) or "n/a"
+
+        fast_gap = fast.difference_points or 0.0
+        lines = [f"- As fast as possible ({fast.load_s:.2f} s): idle times {idle(fast)} s, "
+                 f"cache turned over every {fast.turnover_s or 0:.3f} s, "
+                 f"gap to the simulator {fast_gap:+.1f} points."]
         for p in paced:
-            lines.append(f"- Paced over {p.pace_s:g} s: {p.redis_hit_ratio:.3f} against "
-                         f"{p.simulated_hit_ratio:.3f} ({p.difference_points:+.1f} points); "
-                         f"the cache still turned over every {p.turnover_s or 0:.2f} s.")
+            gap = p.difference_points or 0.0
+            lines.append(f"- Paced over {p.pace_s:g} s: idle times {idle(p)} s, cache turned "
+                         f"over every {p.turnover_s or 0:.2f} s, gap {gap:+.1f} points.")
+            if abs(gap) < abs(fast_gap):
+                change = (f"The gap shrank from {abs(fast_gap):.1f} to {abs(gap):.1f} points: "
+                          "the difference was the clock, not the policy.")
+            else:
+                change = (f"The gap did not shrink here ({abs(fast_gap):.1f} → {abs(gap):.1f} "
+                          "points): on a busy machine the timing varies; run the cell again.")
+            if p.turnover_s is not None and p.turnover_s < 1:
+                change += (" Even paced, the cache turned over faster than once per second, so "
+                           "many idle times still tie; a longer pace spreads them further.")
+            lines.append(f"- {change}")
         return "\n".join(lines)
 
     def best_policy(self) -> str:
@@ -842,7 +971,7 @@ def eviction_vs_simulator(lab: redis_lab.Lab, *, keys: int = 2000, requests: int
                                         bytes_per_key, value_bytes, seed))
         finally:
             for name in ("maxmemory", "maxmemory-policy"):  # put back what we changed
-                server.client.config_set(name, saved[name])
+                _config_set(server, name, saved[name])
         where = f"a separate private redis-server {server.version} on {server.server.address}"
     return EvictionComparison(tuple(runs), keys, len(sequence), capacity, value_bytes,
                               bytes_per_key, True, where, "", reference)
@@ -860,6 +989,12 @@ def _why_no_eviction_server(lab: redis_lab.Lab) -> str:
     return ""
 
 
+def _config_set(lab: redis_lab.Lab, name: str, value: Any) -> None:
+    """CONFIG SET, only on a private server the course started (ValueError otherwise)."""
+    lab.require_own_server(f"CONFIG SET {name}")
+    lab.client.config_set(name, value)
+
+
 def _quiet_latency_tracking(lab: redis_lab.Lab) -> None:
     """Stop Redis 7 allocating a latency histogram per command while we size maxmemory.
 
@@ -867,6 +1002,7 @@ def _quiet_latency_tracking(lab: redis_lab.Lab) -> None:
     CONFIG RESETSTAT): memory that would otherwise appear in the middle of a run and
     evict keys the sizing counted on. Older servers have no such setting.
     """
+    lab.require_own_server("CONFIG SET latency-tracking")
     with contextlib.suppress(Exception):
         lab.client.config_set("latency-tracking", "no")
 
@@ -887,12 +1023,13 @@ def _bytes_per_key(lab: redis_lab.Lab, count: int, value_bytes: int) -> float:
 def _evict_once(lab: redis_lab.Lab, sequence: Sequence[int], policy: str, pace_s: float,
                 capacity: int, bytes_per_key: float, value_bytes: int,
                 seed: int) -> EvictionRun:
+    lab.require_own_server("maxmemory eviction")
     r = lab.client
     lab.cleanup()
     base = lab.info("memory")["used_memory"]
     maxmemory = int(base + capacity * bytes_per_key)
-    r.config_set("maxmemory-policy", policy)
-    r.config_set("maxmemory", maxmemory)
+    _config_set(lab, "maxmemory-policy", policy)
+    _config_set(lab, "maxmemory", maxmemory)
     # Differences of the INFO counters, not CONFIG RESETSTAT: nothing else uses this
     # server, so the difference is exact, and no memory is freed and regrown meanwhile.
     before = _stats(lab) or {}
@@ -910,7 +1047,7 @@ def _evict_once(lab: redis_lab.Lab, sequence: Sequence[int], policy: str, pace_s
             pipe.object("idletime", k)
         idle = tuple(sorted({int(x) for x in pipe.execute(raise_on_error=False)
                              if isinstance(x, int)}))
-    r.config_set("maxmemory", 0)
+    _config_set(lab, "maxmemory", 0)
     lab.cleanup()
     hits, misses = stats.get("keyspace_hits", 0), stats.get("keyspace_misses", 0)
     simulated = replay(sequence, policy=SIMULATOR_POLICY[policy], capacity=held,
@@ -949,7 +1086,8 @@ def server_failure_demo(lab: redis_lab.Lab) -> FailureDemo:
                                    "server, and `lab.reconnect()` connects again.")
     with redis_lab.private_lab() as spare:
         r, key = spare.client, spare.key("greeting")
-        steps = [Step("SET greeting 'hello'", r.set(key, "hello"), "the server is up")]
+        steps = [Step("SET greeting 'hello'", r.set(key, "hello", ex=spare.safety_ttl_s),
+                      "the server is up")]
         spare.server.process.kill()  # what a crash, an OOM kill or a closed laptop does
         spare.server.process.wait()
         steps.append(Step("(the redis-server process is killed)", None, ""))

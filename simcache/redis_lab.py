@@ -9,14 +9,16 @@ description of what it connected to and why. redis and fakeredis are imported in
 functions only, so importing this module is cheap.
 
 Learners point the course at their own Redis, so a Lab never empties a database, never
-deletes a key outside its prefix, and changes server settings (``CONFIG SET``) only on a
-private server it started itself.
+deletes a key outside its prefix, gives every key it writes a safety expiry
+(:data:`SAFETY_TTL_S`, so a kernel that is killed hard leaves nothing behind for good), and
+changes server settings (``CONFIG SET``) only on a private server it started itself.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import os
 import secrets
 import shutil
@@ -40,6 +42,11 @@ CONNECT_TIMEOUT_S = 2.0   # an unreachable URL fails after this long, not after 
 COMMAND_TIMEOUT_S = 10.0  # a server that stops answering mid-command
 START_TIMEOUT_S = 10.0    # a private redis-server must answer PING within this
 SCAN_COUNT = 500          # keys per SCAN step and per UNLINK call in cleanup()
+SAFETY_TTL_S = 3600       # every key the course writes expires after at most this long
+ROOM_FACTOR = 10          # a bulk demo runs under maxmemory only with 10x its size free
+#: maxmemory-policy prefixes that evict keys when the server is full. ``volatile-*`` only
+#: evicts keys that have an expiry, and every key the course writes has one.
+EVICTING_POLICIES = ("allkeys-", "volatile-")
 
 #: What fakeredis does not implement, and what to say instead of failing.
 FAKE_GAPS = {
@@ -97,6 +104,37 @@ def plan(environ: Mapping[str, str] | None = None) -> RedisPlan:
                          f"found {server}; set SIMCACHE_REDIS_URL to use your own Redis")
     return RedisPlan("fakeredis", "in-process fakeredis",
                      "no SIMCACHE_REDIS_URL or REDIS_URL and no redis-server on PATH")
+
+
+def _mb(n_bytes: int) -> str:
+    return f"{n_bytes / 2**20:.1f} MB"
+
+
+@dataclass(frozen=True)
+class MemoryLimit:
+    """A server's ``maxmemory`` and ``maxmemory-policy`` as INFO memory reported them."""
+
+    maxmemory_bytes: int
+    policy: str
+    used_memory_bytes: int
+
+    @property
+    def evicts(self) -> bool:
+        """Whether a full server evicts keys (the learner's too) rather than refusing writes."""
+        return self.policy.startswith(EVICTING_POLICIES)
+
+    @property
+    def free_bytes(self) -> int:
+        return max(0, self.maxmemory_bytes - self.used_memory_bytes)
+
+    @property
+    def short(self) -> str:
+        return f"maxmemory {_mb(self.maxmemory_bytes)} ({self.policy})"
+
+    def describe(self) -> str:
+        when_full = "evicts keys" if self.evicts else "refuses writes"
+        return (f"maxmemory {_mb(self.maxmemory_bytes)}, {_mb(self.used_memory_bytes)} used, "
+                f"{self.policy}: when full it {when_full}, so the bulk demos write less")
 
 
 # -- errors -------------------------------------------------------------------------------
@@ -303,9 +341,12 @@ class Lab:
         self._clients: list[Any] = []
         self._features: dict[str, bool] = {}
         self.closed = False
+        #: Seconds after which every key the course writes expires, whatever happens.
+        self.safety_ttl_s = SAFETY_TTL_S
         self.client = self._new_client()
         self._clients.append(self.client)
         self.version = self._server_version()
+        self.memory_limit = self._memory_limit()
         _LABS.add(self)
 
     # -- naming -----------------------------------------------------------------------
@@ -326,6 +367,13 @@ class Lab:
         """True when the course started the server itself (so CONFIG SET is allowed)."""
         return self.server is not None
 
+    def require_own_server(self, what: str) -> None:
+        """Raise ValueError unless the course started this server (so it may reconfigure it)."""
+        if not self.owns_server:
+            raise ValueError(f"{what}: allowed only on a private redis-server the course "
+                             f"started (lab.owns_server is False for {self.where}); the "
+                             "course never changes the settings of your server")
+
     @property
     def where(self) -> str:
         if self.is_fake:
@@ -343,6 +391,8 @@ class Lab:
             what = f"private redis-server {self.version} on {self.server.address} (no persistence)"
         else:
             what = f"Redis {self.version} at {_redact(self._url or '')}"
+            if self.memory_limit is not None:
+                what += f" ({self.memory_limit.describe()})"
         return f"Redis: {what}, because {self.plan.reason}; keys prefixed {self.prefix!r}"
 
     def __repr__(self) -> str:
@@ -362,14 +412,16 @@ class Lab:
             if self._fake_server is None:
                 self._fake_server = fakeredis.FakeServer()
             return fakeredis.FakeRedis(server=self._fake_server, decode_responses=True)
-        url = self.server.url if self.server is not None else self._url
-        cls = _guarded_client_class()
-        client = cls.from_url(url, decode_responses=True,
-                              socket_connect_timeout=CONNECT_TIMEOUT_S,
-                              socket_timeout=COMMAND_TIMEOUT_S, retry=_one_retry(),
-                              health_check_interval=0)
+        client = _guarded_client_class()(connection_pool=self._new_pool())
+        client.auto_close_connection_pool = True
         client._simcache_failure = self._failure_message
         return client
+
+    def _new_pool(self) -> Any:
+        url = self.server.url if self.server is not None else self._url
+        return _import_redis().ConnectionPool.from_url(
+            url, decode_responses=True, socket_connect_timeout=CONNECT_TIMEOUT_S,
+            socket_timeout=COMMAND_TIMEOUT_S, retry=_one_retry(), health_check_interval=0)
 
     def new_client(self) -> Any:
         """Another client with its own connections to the same server (a second app)."""
@@ -423,15 +475,11 @@ class Lab:
                 self.server.port = None  # the old port is taken: any free one will do
                 self.server.start()
         if not self.is_fake:
-            url = self.server.url if self.server is not None else self._url
             redis = _import_redis()
-            fresh = _guarded_client_class().from_url(
-                url, decode_responses=True, socket_connect_timeout=CONNECT_TIMEOUT_S,
-                socket_timeout=COMMAND_TIMEOUT_S, retry=_one_retry(), health_check_interval=0)
             old = self.client.connection_pool
             # Swap the pool inside the existing client, so a variable that still holds
             # ``lab.client`` (``r = lab.client``) works again too.
-            self.client.connection_pool = fresh.connection_pool
+            self.client.connection_pool = self._new_pool()
             with contextlib.suppress(Exception):
                 old.disconnect()
             try:
@@ -440,6 +488,7 @@ class Lab:
                     RedisUnavailable) as error:
                 raise RedisUnavailable(_message_for(error, self)) from None
             self.version = self._server_version()
+            self.memory_limit = self._memory_limit()
         if not quiet:
             print(self.line)
         return self
@@ -454,6 +503,39 @@ class Lab:
                 return "?"
         info = self.info("server") or {}
         return str(info.get("redis_version", "?"))
+
+    def _memory_limit(self) -> MemoryLimit | None:
+        """A URL server's maxmemory, read from INFO memory (read-only); None if unlimited.
+
+        Only a learner's server (a URL) can have one: a private server and fakeredis never do.
+        """
+        if self.kind != "url":
+            return None
+        memory = self.info("memory") or {}
+        try:
+            maxmemory = int(memory.get("maxmemory", 0))
+            used = int(memory.get("used_memory", 0))
+        except (TypeError, ValueError):
+            return None
+        if maxmemory <= 0:
+            return None
+        return MemoryLimit(maxmemory, str(memory.get("maxmemory_policy", "?")), used)
+
+    def room_for(self, n_bytes: int, what: str) -> str | None:
+        """None when writing about ``n_bytes`` cannot fill the server; else one line why not.
+
+        A server without maxmemory always has room. With maxmemory, the demo ``what`` runs
+        only when ``ROOM_FACTOR`` times its size is free now (INFO memory, read-only), so it
+        cannot push out the learner's keys or make their writes fail.
+        """
+        if self.memory_limit is None:
+            return None
+        limit = self._memory_limit() or self.memory_limit  # now, not as at connect
+        if limit.free_bytes >= ROOM_FACTOR * n_bytes:
+            return None
+        when_full = "could evict your keys" if limit.evicts else "could make writes fail"
+        return (f"ℹ️ Skipped {what} on your server: it has {_mb(limit.free_bytes)} free under "
+                f"maxmemory ({limit.policy}), and ~{_mb(n_bytes)} more {when_full}.")
 
     def supports(self, feature: str) -> bool:
         """Whether the server answers ``feature``: one of the keys of ``FAKE_GAPS``.
@@ -512,8 +594,9 @@ class Lab:
         match = _glob_escape(self.prefix) + pattern
         yield from self.client.scan_iter(match=match, count=count)
 
-    def cleanup(self) -> int:
-        """Delete every key under this lab's prefix (SCAN + UNLINK); return how many.
+    def cleanup(self, pattern: str = "*") -> int:
+        """Delete this lab's keys matching ``pattern`` (after the prefix; default: all of them)
+        by SCAN + UNLINK in batches; return how many.
 
         Keys outside the prefix are never touched, whoever wrote them.
         """
@@ -541,7 +624,7 @@ class Lab:
 
         # Collect first, then delete: deleting while a SCAN is running is allowed, but
         # collecting keeps the cursor walk simple to reason about.
-        for key in list(self.scan()):
+        for key in list(self.scan(pattern)):
             if not key.startswith(self.prefix):  # belt and braces on top of MATCH
                 continue
             batch.append(key)
@@ -587,13 +670,9 @@ def _one_retry() -> Any:
     return Retry(NoBackoff(), 1)
 
 
-_GUARDED: dict[str, type] = {}
-
-
+@functools.cache
 def _guarded_client_class() -> type:
     """redis.Redis whose lost connections raise one readable :class:`RedisUnavailable`."""
-    if "client" in _GUARDED:
-        return _GUARDED["client"]
     redis = _import_redis()
     lost = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
@@ -624,7 +703,6 @@ def _guarded_client_class() -> type:
             pipe.execute = guarded_execute
             return pipe
 
-    _GUARDED["client"] = GuardedRedis
     return GuardedRedis
 
 

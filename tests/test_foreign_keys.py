@@ -4,7 +4,9 @@ Learners point the course at their own Redis. This test seeds keys the course di
 (several types, some with a TTL, some that look like another course session's keys) under a
 unique namespace, runs every notebook in ``notebooks/`` (not ``notebooks/solutions``) with
 ``SIMCACHE_REDIS_URL`` pointing at that server, then proves each key survived: same type,
-same value (``DUMP``), and a TTL that only ran down by the time that passed. It then deletes
+same value (``DUMP``), and a TTL that only ran down by the time that passed. It also proves
+the notebooks cleaned up after themselves (no ``simcache:*`` key that was not there before)
+and changed no setting (``CONFIG GET maxmemory*`` and ``latency-tracking``). It then deletes
 exactly the keys it seeded.
 """
 
@@ -62,6 +64,16 @@ def _snapshot(client, keys: list[str]) -> dict[str, tuple[bytes, bytes, int]]:
     return {key: tuple(replies[3 * i:3 * i + 3]) for i, key in enumerate(keys)}
 
 
+def _course_keys(client) -> set[bytes]:
+    """Every key that looks like a course key, by SCAN MATCH (never KEYS)."""
+    return set(client.scan_iter(match="simcache:*", count=1000))
+
+
+def _settings(client) -> dict:
+    """The settings the course may change on a server of its own, and never on yours."""
+    return {**client.config_get("maxmemory*"), **client.config_get("latency-tracking")}
+
+
 def _run_notebook(path: Path) -> None:
     import nbclient
     import nbformat
@@ -83,6 +95,8 @@ def test_foreign_keys_and_their_ttls_survive_every_notebook(raw_real, monkeypatc
     keys = _seed(raw_real, namespace)
     try:
         before = _snapshot(raw_real, keys)
+        course_keys_before = _course_keys(raw_real)
+        settings_before = _settings(raw_real)
         started = time.monotonic()
         # The kernels inherit this environment: the course's "own Redis" is this server.
         monkeypatch.setenv("SIMCACHE_REDIS_URL", REAL_URL)
@@ -92,6 +106,9 @@ def test_foreign_keys_and_their_ttls_survive_every_notebook(raw_real, monkeypatc
             list(pool.map(_run_notebook, NOTEBOOKS))
         elapsed_ms = (time.monotonic() - started) * 1000
         after = _snapshot(raw_real, keys)
+        left = sorted(k.decode() for k in _course_keys(raw_real) - course_keys_before)
+        assert left == [], f"the notebooks left {len(left)} course keys behind: {left[:5]}"
+        assert _settings(raw_real) == settings_before, "a notebook changed a server setting"
         for key in keys:
             kind, value, ttl = before[key]
             kind_after, value_after, ttl_after = after[key]

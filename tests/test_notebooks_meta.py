@@ -19,14 +19,18 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import os
 import re
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import nbformat
 import pytest
 
+from simcache import redis_lab
 from simcache.course import Check
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -131,16 +135,35 @@ def test_every_exercise_has_a_solution_and_no_solution_is_orphaned():
 
 
 # -- exercises check what they claim ------------------------------------------------------
+#: The environment a notebook's set-up cells see here: fakeredis, whatever Redis the
+#: developer has exported (the real-Redis runs are nbval's and test_foreign_keys').
+PRELUDE_ENV = {"SIMCACHE_REDIS_URL": "fakeredis://"}
+_PRELUDE_LABS: list[redis_lab.Lab] = []
+
+
 @cache
 def _prelude(stem: str) -> tuple[dict[str, Any], dict[str, str]]:
     """Names the notebook's exercises may use, and each exercise cell's source by id."""
     nb = _read(NOTEBOOK_DIR / f"{stem}.ipynb")
     code = [c for c in nb.cells if c.cell_type == "code"]
     namespace: dict[str, Any] = {"__name__": f"notebook_{stem.replace('-', '_')}"}
-    for cell in code:
-        if cell is code[0] or "exercise-setup" in _tags(cell):
-            exec(compile(cell.source, f"{stem}:{cell.id}", "exec"), namespace)
+    with mock.patch.dict(os.environ, PRELUDE_ENV):
+        os.environ.pop("REDIS_URL", None)  # patch.dict puts it back afterwards
+        for cell in code:
+            if cell is code[0] or "exercise-setup" in _tags(cell):
+                exec(compile(cell.source, f"{stem}:{cell.id}", "exec"), namespace)
+    _PRELUDE_LABS.extend(v for v in namespace.values() if isinstance(v, redis_lab.Lab))
     return namespace, {c.id: c.source for c in code if "exercise" in _tags(c)}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_prelude_labs() -> Iterator[None]:
+    """Close the labs the notebooks' set-up cells opened, once this module is done."""
+    yield
+    for lab in _PRELUDE_LABS:
+        lab.close()
+    _PRELUDE_LABS.clear()
+    _prelude.cache_clear()
 
 
 def _run_exercise(stem: str, cell_id: str, values: dict[str, object] | None) -> Check:

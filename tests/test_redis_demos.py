@@ -6,6 +6,8 @@ never does on a shared server) and is skipped, with the reason, where none can s
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from redis_fixtures import (
     FAKE_ENV,
@@ -34,11 +36,40 @@ def results(demo) -> list[object]:
     return [step.result for step in demo.steps]
 
 
+def every_key_expires(lab: redis_lab.Lab) -> None:
+    """Every key the lab holds has an expiry of at most the safety TTL (none lives forever)."""
+    ttls = {key: lab.client.ttl(key) for key in lab.scan()}
+    assert all(0 < ttl <= lab.safety_ttl_s for ttl in ttls.values()), ttls
+
+
+@pytest.fixture(name="limited")
+def limited_fixture() -> Iterator[tuple[redis_lab.Lab, redis_lab.Lab]]:
+    """A URL lab on a server whose maxmemory leaves about 200 kB free, with allkeys-lru.
+
+    The server is a private one (the course never sets maxmemory on a shared server); the
+    lab under test reaches it by URL, as it would a learner's Redis. Yields (lab, owner).
+    """
+    need_redis_server_binary()
+    owner = redis_lab.private_lab()
+    try:
+        used = owner.info("memory")["used_memory"]
+        owner.client.config_set("maxmemory-policy", "allkeys-lru")
+        owner.client.config_set("maxmemory", used + 200_000)
+        lab = redis_lab.connect({"SIMCACHE_REDIS_URL": owner.server.url}, new=True, quiet=True)
+        try:
+            yield lab, owner
+        finally:
+            lab.close()
+    finally:
+        owner.close()
+
+
 def test_expiry_demo_shows_the_key_gone_after_its_ttl(lab):
     demo = redis_demos.expiry_demo(lab, ttl_s=1)
     got = results(demo)
+    # SET, GET and TTL run in one MULTI/EXEC: a stall on this machine cannot split them.
     assert got[:3] == [True, "hello", 1]
-    assert 0.9 <= demo.waited_s < 3
+    assert demo.waited_s >= 0.9  # counted from before the SET; no upper bound on a busy box
     assert got[4:] == [None, -2, True, -1]
     assert not lab.client.exists(lab.key("greeting"))
     assert list(demo.table().columns) == ["command", "result", "note"]
@@ -54,7 +85,8 @@ def test_hash_vs_json_reads_less_and_reports_memory_where_it_can(lab):
             < json_rows["bytes read for email"].to_numpy()).all()
     assert layouts.measured is not lab.is_fake
     if layouts.measured:
-        assert list(hash_rows["encoding"]) == ["listpack", "hashtable"]
+        small, big = hash_rows["encoding"]
+        assert small in {"listpack", "ziplist"} and big == "hashtable"  # ziplist: Redis < 7
         memory = dict(zip(table["object"] + "/" + table["stored as"], table["memory bytes"],
                           strict=True))
         # A long field turns the hash into a hash table: bigger than the JSON string.
@@ -67,43 +99,54 @@ def test_hash_vs_json_reads_less_and_reports_memory_where_it_can(lab):
     only_prefixed_keys(lab)
 
 
+@pytest.mark.parametrize(("bio_chars", "shape"), [(100, "over 64"), (65, "over 64"),
+                                                  (64, "64 chars or fewer"), (20, "or fewer")])
+def test_the_typical_row_follows_the_64_byte_listpack_limit(bio_chars, shape):
+    label = redis_demos._typical_label("user+bio", "hash", bio_chars)
+    assert shape in label and label in redis_demos.TYPICAL_REAL_REDIS
+    typical = redis_demos.TYPICAL_REAL_REDIS[label]["encoding"]
+    assert (typical == "hashtable") is (bio_chars > 64)
+
+
 def test_online_users_is_a_set(lab):
     demo = redis_demos.online_users(lab)
     assert results(demo) == [3, 0, 1, 2, True, ["alice", "bob"]]
     assert lab.client.smembers(lab.key("online")) == {"alice", "bob"}
+    every_key_expires(lab)
 
 
 def test_leaderboard_ranks_by_score(lab):
     demo = redis_demos.leaderboard(lab)
     got = results(demo)
-    assert got[1] == 1600
-    assert got[2] == [("bob", 1600), ("alice", 1500), ("carol", 1350)]
-    assert got[3:] == [2, 900.0, 4]
+    assert got[1] == 2450
+    assert got[2] == [("tom", 2450), ("mira", 2300), ("ines", 2050)]
+    assert got[3:] == [2, 1400.0, 4]
+    every_key_expires(lab)
 
 
-def test_pipelining_saves_round_trips_and_time(lab):
+def test_pipelining_counts_the_round_trips_it_makes(lab):
     result = redis_demos.pipelining(lab, commands=1000, batch=250)
     assert (result.plain_round_trips, result.pipelined_round_trips) == (1000, 4)
-    assert result.plain_s > 0 and result.pipelined_s > 0
-    if not lab.is_fake:  # on a socket the waiting dominates; 5-10x is usual on loopback
-        assert result.speedup > 1.5, result
+    assert result.distinct_keys == 1000 and result.note == ""
+    assert result.plain_s > 0 and result.pipelined_s > 0  # timings shown, never asserted
     assert list(lab.scan()) == []
     with pytest.raises(ValueError, match="commands"):
         redis_demos.pipelining(lab, commands=0)
 
 
-def test_without_a_lock_every_thread_loads(lab):
+def test_without_a_lock_every_thread_that_missed_loads(lab):
     result = redis_demos.stampede(lab, threads=6, use_lock=False, load_s=0.1)
-    assert result.loads == 6 and set(result.outcomes) == {"loaded"}
-    assert not result.same_value  # each stored its own copy
+    assert result.loads == result.outcomes.count("loaded") and result.loads >= 2
+    assert set(result.outcomes) <= {"loaded", "hit"}
+    assert len(result.outcomes) == 6
 
 
 def test_with_the_lock_one_thread_loads_and_the_others_wait(lab):
     result = redis_demos.stampede(lab, threads=8, use_lock=True, load_s=0.1)
     assert result.loads == 1
-    assert sorted(result.outcomes) == ["loaded"] + ["waited"] * 7
+    assert result.outcomes.count("loaded") == 1
+    assert set(result.outcomes) <= {"loaded", "waited", "hit"}
     assert result.same_value
-    assert min(result.waits_s) >= 0.09  # everyone waited for the one load
     assert list(lab.scan()) == []  # the value and the lock are gone
     assert result.summary()["loads"] == 1 and len(result.table()) == 8
 
@@ -133,6 +176,15 @@ def test_cache_aside_load_hits_match_an_unbounded_replay(lab):
     assert hits == sc.replay(sequence, policy="lru", capacity=300).hits
     assert hits == len(sequence) - len(set(sequence))
     assert sum(1 for _ in lab.scan("t:*")) == len(set(sequence))
+    every_key_expires(lab)
+
+
+def test_demos_that_keep_their_keys_give_them_the_safety_expiry(lab):
+    redis_demos.online_users(lab)
+    redis_demos.leaderboard(lab)
+    redis_demos.cache_aside_load(lab, [1, 2, 3, 1], value_bytes=5, name="c")
+    assert sum(1 for _ in lab.scan()) == 5
+    every_key_expires(lab)
 
 
 def test_info_hit_ratio_agrees_with_our_own_count(lab):
@@ -150,6 +202,41 @@ def test_info_hit_ratio_agrees_with_our_own_count(lab):
         assert report.maxmemory is not None and report.maxmemory_policy
     assert len(report.table()) == 10
     assert list(lab.scan()) == []
+
+
+def test_a_full_server_gets_small_bulk_demos_and_says_why(limited):
+    lab, owner = limited
+    assert lab.memory_limit is not None and lab.memory_limit.evicts
+    assert "allkeys-lru" in lab.line and "bulk demos write less" in lab.line
+    before = owner.info("stats")["evicted_keys"]
+    piped = redis_demos.pipelining(lab, commands=2500, batch=500)
+    assert piped.pipelined_round_trips == 5 and piped.distinct_keys == 100
+    assert "maxmemory" in piped.note and "\n" not in piped.note
+    report = redis_demos.info_hit_ratio(lab, requests=3000, keys=1000)
+    assert report.info_hits is None and "Skipped" in report.note and "\n" not in report.note
+    assert report.requests - report.client_hits == 604  # exercise 8 still holds
+    assert owner.info("stats")["evicted_keys"] == before  # nothing was pushed out
+    assert list(lab.scan()) == []
+
+
+def test_a_server_with_room_under_maxmemory_runs_the_info_workload(limited):
+    lab, owner = limited
+    owner.client.config_set("maxmemory", owner.info("memory")["used_memory"] + 50_000_000)
+    report = redis_demos.info_hit_ratio(lab, requests=1500, keys=400, seed=5)
+    assert report.note == "" and report.info_hits == report.client_hits
+
+
+def test_settings_change_only_on_a_server_of_our_own(lab):
+    """CONFIG SET helpers refuse a learner's server (and fakeredis) with a clear ValueError."""
+    before = None if lab.is_fake else lab.client.config_get("maxmemory*")
+    for call in (lambda: redis_demos._quiet_latency_tracking(lab),
+                 lambda: redis_demos._config_set(lab, "maxmemory", 1),
+                 lambda: redis_demos._evict_once(lab, [1, 2], "allkeys-lru", 0.0, 10, 1000.0,
+                                                 100, 7)):
+        with pytest.raises(ValueError, match="owns_server"):
+            call()
+    if before is not None:
+        assert lab.client.config_get("maxmemory*") == before
 
 
 def test_info_hit_ratio_is_exact_on_a_server_of_our_own(private_lab):

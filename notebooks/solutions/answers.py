@@ -45,7 +45,8 @@ SOLUTIONS: dict[tuple[str, str], dict[str, dict[str, object]]] = {
         "solution": {"answer": -1},
         "wrong": {"answer": 30},
     },
-    # 07: a 100-byte value is over hash-max-listpack-value (64): a real hash table.
+    # 07: a 100-byte value is over hash-max-listpack-value (64): a real hash table
+    # (listpack is the compact encoding since Redis 7, ziplist before).
     ("07-use-redis-data-structures", "exercise-encoding"): {
         "solution": {"answer": "hashtable"},
         "wrong": {"answer": "listpack"},
@@ -55,7 +56,7 @@ SOLUTIONS: dict[tuple[str, str], dict[str, dict[str, object]]] = {
         "solution": {"answer": 3},
         "wrong": {"answer": 5},
     },
-    # 07: carol 1550, alice 1500, bob 1200, dave 900: bob is third, rank 2 from 0.
+    # 07: ines 2350, mira 2300, tom 1850, raj 1400: tom is third, rank 2 from 0.
     ("07-use-redis-data-structures", "exercise-rank"): {
         "solution": {"answer": 2},
         "wrong": {"answer": 3},
