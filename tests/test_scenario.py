@@ -306,20 +306,16 @@ def test_bad_toml_text_is_a_scenario_error():
     assert "line 1" in str(info.value)
 
 
-def test_bad_toml_file_is_a_scenario_error(tmp_path):
-    path = tmp_path / "broken.toml"
-    path.write_text("[workload\nkeys = 3\n", encoding="utf-8")
+@pytest.mark.parametrize(("name", "text", "field"), [
+    ("broken.toml", "[workload\nkeys = 3\n", "toml"),
+    ("broken.json", "{'seed': 1}", "json"),
+])
+def test_a_file_that_does_not_parse_is_a_scenario_error(tmp_path, name, text, field):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
     with pytest.raises(sc.ScenarioError) as info:
         sc.Scenario.load(path)
-    assert info.value.field == "toml"
-
-
-def test_bad_json_is_a_scenario_error(tmp_path):
-    path = tmp_path / "broken.json"
-    path.write_text("{'seed': 1}", encoding="utf-8")
-    with pytest.raises(sc.ScenarioError) as info:
-        sc.Scenario.load(path)
-    assert info.value.field == "json"
+    assert info.value.field == field
 
 
 def test_invalid_value_inside_a_toml_file_names_its_path(tmp_path):
