@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class ScenarioError(ValueError):
     """A scenario field holds a value that is not allowed.
@@ -21,3 +24,9 @@ class ScenarioError(ValueError):
         """The same error with ``prefix`` put in front of its field path."""
         return ScenarioError(f"{prefix}.{self.field}" if self.field else prefix, self.value,
                              self.allowed)
+
+
+def did_you_mean(word: object, names: Iterable[str]) -> str:
+    """``"did you mean 'x'? "`` for the allowed name closest to ``word``, else ``""``."""
+    hint = difflib.get_close_matches(str(word), list(names), n=1)
+    return f"did you mean {hint[0]!r}? " if hint else ""

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 
-from .errors import ScenarioError
-from .scenario import Scenario, Tier, Workload
-
-_LOCAL = Tier(name="local", capacity=200, eviction="lru", latency_ms=0.05)
-_REDIS = Tier(name="redis", capacity=2_000, eviction="redis-lru", latency_ms=0.5)
+from .errors import ScenarioError, did_you_mean
+from .scenario import Scenario, Tier, Workload, default_tiers
 
 
 def _default() -> Scenario:
@@ -25,7 +21,7 @@ def _app_local() -> Scenario:
 
 
 def _two_tier() -> Scenario:
-    return Scenario(tiers=(_LOCAL, _REDIS))
+    return Scenario(tiers=default_tiers())
 
 
 def _workshop() -> Scenario:
@@ -52,9 +48,6 @@ def preset(name: str) -> Scenario:
     try:
         _, factory = PRESETS[name]
     except (KeyError, TypeError):
-        names = list(PRESETS)
-        hint = difflib.get_close_matches(str(name), names, n=1)
-        more = f"did you mean {hint[0]!r}? " if hint else ""
-        raise ScenarioError("preset", name, f"unknown preset; {more}allowed: {', '.join(names)}")\
-            from None
+        raise ScenarioError("preset", name, f"unknown preset; {did_you_mean(name, PRESETS)}"
+                            f"allowed: {', '.join(PRESETS)}") from None
     return factory()

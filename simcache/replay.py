@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .policies import POLICIES, make_store
+from .policies import make_store
 from .rng import stream
 
 
@@ -38,8 +38,6 @@ def replay(keys: Iterable[Hashable], policy: str = "lru", capacity: int = 1000,
     choices of ``random`` and ``redis-lru``; ``options`` go to the policy
     (``samples=`` for ``redis-lru``).
     """
-    if policy not in POLICIES:
-        raise ValueError(f"policy = {policy!r}: must be one of {', '.join(POLICIES)}")
     if isinstance(capacity, bool) or not isinstance(capacity, int | np.integer) or capacity < 0:
         raise ValueError(f"capacity = {capacity!r}: must be a whole number >= 0")
     if isinstance(keys, np.ndarray):

@@ -8,7 +8,6 @@ each; every value is checked on the way in, and a bad one raises a single
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import json
 import math
 import numbers
@@ -21,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ScenarioError
+from .errors import ScenarioError, did_you_mean
 from .policies import POLICIES
 
 POPULARITIES = ("zipf", "uniform", "hotspot")
@@ -53,8 +52,8 @@ class Spec:
             if not isinstance(value, str):
                 raise ScenarioError(name, value, f"must be a string: {self.describe()}")
             if self.choices is not None and value not in self.choices:
-                hint = difflib.get_close_matches(value, self.choices, n=1)
-                more = f" (did you mean {hint[0]!r}?)" if hint else ""
+                hint = did_you_mean(value, self.choices).rstrip()
+                more = f" ({hint})" if hint else ""
                 raise ScenarioError(name, value, f"must be one of {', '.join(self.choices)}{more}")
             return value
         if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
@@ -127,8 +126,7 @@ def _known(cls: type, data: Any) -> dict[str, Any]:
     names = [f.name for f in dataclasses.fields(cls)]
     for key in data:
         if key not in names:
-            hint = difflib.get_close_matches(str(key), names, n=1)
-            more = f"did you mean {hint[0]!r}? " if hint else ""
+            more = did_you_mean(key, names)
             raise ScenarioError(str(key), data[key],
                                 f"unknown field; {more}allowed: {', '.join(names)}")
     return dict(data)
@@ -223,7 +221,7 @@ class Metrics(_Section):
                                     help="time-series bucket; omitted = 20 to 100 rows")
 
 
-def _default_tiers() -> tuple[Tier, ...]:
+def default_tiers() -> tuple[Tier, ...]:
     return (
         Tier(name="local", capacity=200, eviction="lru", ttl_s=None, latency_ms=0.05),
         Tier(name="redis", capacity=2_000, eviction="redis-lru", ttl_s=None, latency_ms=0.5),
@@ -241,7 +239,7 @@ class Scenario:
 
     seed: int = 42
     workload: Workload = field(default_factory=Workload)
-    tiers: tuple[Tier, ...] = field(default_factory=_default_tiers)
+    tiers: tuple[Tier, ...] = field(default_factory=default_tiers)
     database: Database = field(default_factory=Database)
     strategy: Strategy = field(default_factory=Strategy)
     metrics: Metrics = field(default_factory=Metrics)
@@ -406,8 +404,7 @@ def _index(node: list, part: str, path: str, value: Any = None) -> int:
 
 
 def _unknown(node: dict, part: str, path: str, value: Any = None) -> None:
-    hint = difflib.get_close_matches(part, list(node), n=1)
-    more = f"did you mean {hint[0]!r}? " if hint else ""
+    more = did_you_mean(part, node)
     raise ScenarioError(path, part if value is None else value,
                         f"unknown field {part!r}; {more}allowed: {', '.join(node)}")
 
