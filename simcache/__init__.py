@@ -6,14 +6,12 @@
 True
 """
 
+from .analysis import ReplayResult, replay, sweep
 from .engine import run
 from .errors import ScenarioError
-from .policies import POLICIES
-from .presets import PRESETS, preset
-from .replay import ReplayResult, replay
-from .result import Result, compare
-from .scenario import Database, Metrics, Scenario, Strategy, Tier, Workload
-from .sweep import sweep
+from .metrics import Result, compare
+from .model.policies import POLICIES
+from .scenario import PRESETS, Database, Metrics, Scenario, Strategy, Tier, Workload, preset
 
 __version__ = "0.1.0"
 

@@ -38,13 +38,13 @@ from typing import Any
 import numpy as np
 import simpy
 
+from .analysis.replay import replay
 from .engine import run
-from .metrics import Histogram
-from .policies import FOREVER, make_store
-from .replay import replay
+from .metrics.histogram import Histogram
+from .model.policies import FOREVER, make_store
+from .model.workload import requests
 from .rng import stream
 from .scenario import Database, Scenario, Workload
-from .workload import requests
 
 SECTIONS = ("full", "replay", "memory", "slider")
 SPEEDUP_TARGET = 3.0  # full model vs the naive baseline, requests/s
@@ -105,7 +105,7 @@ def _service_times(rng: np.random.Generator, database: Database) -> Iterator[flo
 def naive_run(scenario: Scenario) -> dict[str, float]:
     """The textbook simpy model: one process per request, a timeout per tier lookup.
 
-    Uses the same arrivals and keys (:func:`simcache.workload.requests`) and the same
+    Uses the same arrivals and keys (:func:`simcache.model.workload.requests`) and the same
     policy classes and random streams as :func:`simcache.run`, so the engine is the only
     difference. Cache-aside reads, writes update the database then delete the key from
     every tier. Returns the summary figures both models share.
@@ -492,7 +492,7 @@ def slider_scenarios() -> dict[str, Scenario]:
     """``Scenario()`` and every preset that interactive controls start from."""
     found = {"Scenario()": Scenario()}
     try:
-        from . import presets
+        from .scenario import presets
     except ImportError:
         return found
     table_ = getattr(presets, "PRESETS", {})

@@ -27,9 +27,9 @@ from typing import Any
 import pandas as pd
 
 from . import redis_lab
-from .replay import replay
+from .analysis.replay import replay
+from .model.workload import requests as request_stream
 from .scenario import Workload
-from .workload import requests as request_stream
 
 #: Redis ``maxmemory-policy`` → the simulator's policy that models it.
 SIMULATOR_POLICY = {

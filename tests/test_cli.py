@@ -11,9 +11,9 @@ import pytest
 
 import simcache as sc
 from simcache import redis_lab
-from simcache.cli import main, parse_value
-from simcache.doctor import PACKAGES
-from simcache.presets import PRESETS
+from simcache.cli.doctor import PACKAGES
+from simcache.cli.main import main, parse_value
+from simcache.scenario.presets import PRESETS
 
 SMALL = ["--preset", "workshop"]
 
@@ -106,7 +106,7 @@ def test_no_arguments_run_the_built_in_default(capsys):
 
 def test_config_file_is_read(tmp_path, capsys):
     path = tmp_path / "s.toml"
-    path.write_text(sc.presets.preset("workshop").with_values({"seed": 3}).to_toml())
+    path.write_text(sc.preset("workshop").with_values({"seed": 3}).to_toml())
     data = _json(capsys, "run", "--config", str(path), "--json")
     assert data["scenario"]["seed"] == 3
 
@@ -164,7 +164,7 @@ def test_doctor_reports_versions_widgets_and_redis(capsys):
 
 
 def test_doctor_says_what_to_do_when_widgets_cannot_render():
-    from simcache.doctor import widgets_verdict
+    from simcache.cli.doctor import widgets_verdict
 
     ok, text = widgets_verdict({"ipywidgets": "7.8.1", "jupyterlab_widgets": "1.1"})
     assert not ok and "ipywidgets>=8" in text

@@ -9,7 +9,7 @@ import pytest
 
 import simcache as sc
 from simcache.course import LATENCY_LADDER, Check, check, smallest_capacity_for
-from simcache.presets import PRESETS, preset
+from simcache.scenario.presets import PRESETS, preset
 
 
 # -- check(): right, wrong, missing, not a number ------------------------------------------
@@ -131,7 +131,7 @@ def test_smallest_capacity_reaches_the_target_and_is_nearly_minimal(small):
 
 
 def test_smallest_capacity_uses_few_runs(small, monkeypatch):
-    import simcache.course as course
+    import simcache.course.exercises as course
 
     calls = []
 

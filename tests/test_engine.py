@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 import simcache as sc
-from simcache import engine
+from simcache.engine import simulation as engine
 from simcache.metrics import nice_interval
-from simcache.workload import requests as request_stream
+from simcache.model.workload import requests as request_stream
 
 # -- golden summaries ---------------------------------------------------------------------
 # Computed once with the scenarios below. Any change in behaviour (policy, random streams,

@@ -22,8 +22,8 @@ import math
 import pytest
 
 import simcache as sc
-from simcache import theory
-from simcache.workload import popularity
+from simcache.analysis import theory
+from simcache.model.workload import popularity
 
 FAST_DB = {"latency_ms": 0.001, "concurrency": 100, "service": "constant"}
 TOL = 0.015  # 1.5 percentage points of hit ratio

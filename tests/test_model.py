@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 import simcache as sc
-from simcache import theory
+from simcache.analysis import theory
 from simcache.metrics import Histogram
-from simcache.policies import make_store
-from simcache.workload import popularity, requests
+from simcache.model.policies import make_store
+from simcache.model.workload import popularity, requests
 
 
 def _keys(scenario: sc.Scenario) -> list[int]:

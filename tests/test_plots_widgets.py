@@ -14,16 +14,15 @@ import plotly.graph_objects as go
 import pytest
 
 import simcache as sc
-from simcache import plots
-from simcache.course import LATENCY_LADDER
-from simcache.presets import preset
+from simcache.course import LATENCY_LADDER, plots
+from simcache.scenario.presets import preset
 
-PRESENTATION = ("plotly", "ipywidgets", "IPython", "redis", "fakeredis", "simcache.plots",
-                "simcache.widgets", "simcache.notebook")
+PRESENTATION = ("plotly", "ipywidgets", "IPython", "redis", "fakeredis", "simcache.course.plots",
+                "simcache.course.widgets")
 
 
-@pytest.mark.parametrize("module", ["simcache", "simcache.course", "simcache.presets",
-                                    "simcache.cli", "simcache.doctor", "simcache.redis_lab"])
+@pytest.mark.parametrize("module", ["simcache", "simcache.course", "simcache.scenario.presets",
+                                    "simcache.cli", "simcache.cli.doctor", "simcache.redis_lab"])
 def test_core_and_cli_import_no_presentation_module(module):
     code = (f"import sys, {module}; "
             f"print(sorted(m for m in sys.modules if m.split('.')[0] in {PRESENTATION[:5]!r} "
@@ -194,7 +193,7 @@ CONTROLS = ["tiers.0.capacity", "workload.zipf_alpha", "tiers.1.ttl_s"]
 
 @pytest.fixture
 def explorer():
-    from simcache.widgets import Explorer
+    from simcache.course.widgets import Explorer
 
     return Explorer(preset("workshop"), controls=CONTROLS, debounce_s=0.05)
 
@@ -236,7 +235,7 @@ def test_moving_a_control_reruns(explorer):
 
 def test_the_ttl_scale_stops_below_the_length_of_the_run(explorer):
     """A TTL as long as the run expires nothing, so the slider does not offer one."""
-    from simcache.widgets import Explorer, simulated_duration_s
+    from simcache.course.widgets import Explorer, simulated_duration_s
 
     run_s = simulated_duration_s(explorer.scenario)
     assert run_s == pytest.approx(20.0)  # workshop: 20,000 requests at 1,000/s
@@ -320,7 +319,7 @@ def test_charts_go_into_the_output_area_once_shown(explorer, monkeypatch):
 
 
 def test_explorer_rejects_unknown_charts_and_text_fields():
-    from simcache.widgets import Explorer
+    from simcache.course.widgets import Explorer
 
     with pytest.raises(ValueError, match="'pie' is not a chart"):
         Explorer(preset("workshop"), controls=[], charts=("pie",))
@@ -331,7 +330,7 @@ def test_explorer_rejects_unknown_charts_and_text_fields():
 def test_explorer_other_charts_and_dropdowns():
     import ipywidgets as w
 
-    from simcache.widgets import Explorer
+    from simcache.course.widgets import Explorer
 
     ex = Explorer(preset("workshop"), controls=["tiers.0.eviction", "database.concurrency"],
                   charts=("hit_ratio", "latency"))
@@ -349,7 +348,7 @@ def test_explorer_other_charts_and_dropdowns():
 def test_setup_outside_ipython_only_prints(capsys, monkeypatch):
     import plotly.io as pio
 
-    from simcache import notebook
+    from simcache.course import notebook
 
     monkeypatch.setattr(notebook, "_shell", lambda: None)
     before = pio.renderers.default
@@ -364,7 +363,7 @@ def test_setup_in_ipython_shows_simcache_errors_as_one_line(capsys, monkeypatch)
     import plotly.io as pio
     from IPython.core.interactiveshell import InteractiveShell
 
-    from simcache import notebook
+    from simcache.course import notebook
 
     shell = InteractiveShell.instance()
     before = pio.renderers.default

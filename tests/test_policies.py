@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import simcache as sc
-from simcache.policies import FOREVER, make_store
-from simcache.policies.redis_lru import POOL_SIZE
+from simcache.model.policies import FOREVER, make_store
+from simcache.model.policies.redis_lru import POOL_SIZE
 
 
 def new_store(policy: str, capacity: int, seed: int = 0, **options):

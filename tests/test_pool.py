@@ -2,7 +2,7 @@
 
 import simpy
 
-from simcache.pool import ConnectionPool
+from simcache.model.database import ConnectionPool
 
 
 def test_free_connections_are_granted_at_once_and_the_rest_wait_in_order():

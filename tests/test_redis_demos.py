@@ -20,7 +20,7 @@ from redis_fixtures import (
 
 import simcache as sc
 from simcache import redis_demos, redis_lab
-from simcache.workload import requests as request_stream
+from simcache.model.workload import requests as request_stream
 
 pytestmark = pytest.mark.filterwarnings("error::DeprecationWarning")
 

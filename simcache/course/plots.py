@@ -15,8 +15,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .course import LATENCY_LADDER
-from .result import Result
+from ..metrics.result import Result
+from .exercises import LATENCY_LADDER
 
 TEMPLATE = "plotly_white"
 HEIGHT = 560

@@ -1,4 +1,4 @@
-"""The first cell of every course notebook: ``from simcache.notebook import setup; setup()``.
+"""The first cell of every course notebook: ``from simcache.course import setup; setup()``.
 
 It makes plotly figures render in JupyterLab without a network and without putting
 plotly.js into every saved output, shows simcache's own input errors as one readable
@@ -15,9 +15,9 @@ import types
 from dataclasses import dataclass
 from typing import Any
 
-from . import __version__
-from .errors import ScenarioError
-from .redis_lab import RedisPlan, plan
+from .. import __version__
+from ..errors import ScenarioError
+from ..redis_lab import RedisPlan, plan
 
 #: ``plotly_mimetype`` sends each figure as ``application/vnd.plotly.v1+json`` (a few kB
 #: of JSON). JupyterLab >= 4, Notebook 7 and VS Code draw it with the plotly extension that

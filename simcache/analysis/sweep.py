@@ -7,8 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from .engine import run
-from .scenario import Scenario
+from ..engine import run
+from ..scenario import Scenario
 
 
 def sweep(scenario: Scenario, path: str, values: Iterable[Any],

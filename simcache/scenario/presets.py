@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .errors import ScenarioError, did_you_mean
-from .scenario import Scenario, Tier, Workload, default_tiers
+from ..errors import ScenarioError, did_you_mean
+from .schema import Scenario, Tier, Workload, default_tiers
 
 
 def _default() -> Scenario:

@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ScenarioError, did_you_mean
-from .policies import POLICIES
+from ..errors import ScenarioError, did_you_mean
+from ..model.policies import POLICIES
 
 POPULARITIES = ("zipf", "uniform", "hotspot")
 SERVICES = ("exponential", "constant")

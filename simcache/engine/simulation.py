@@ -16,14 +16,14 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from .errors import ScenarioError
-from .metrics import Window, nice_interval
-from .policies import FOREVER, Store, make_store
-from .pool import ConnectionPool
-from .result import Result
-from .rng import UniformBuffer, stream
-from .scenario import Scenario, Tier
-from .workload import requests
+from ..errors import ScenarioError
+from ..metrics.histogram import Window, nice_interval
+from ..metrics.result import Result
+from ..model.database import ConnectionPool
+from ..model.policies import FOREVER, Store, make_store
+from ..model.workload import requests
+from ..rng import UniformBuffer, stream
+from ..scenario import Scenario, Tier
 
 
 class _Clock(simpy.Environment):

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..rng import UniformBuffer
+from ...rng import UniformBuffer
 
 Entry = tuple[Any, float]  # (value, expires_at on the simulation clock)
 FOREVER = math.inf

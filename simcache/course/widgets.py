@@ -16,9 +16,9 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from .engine import run
-from .result import Result
-from .scenario import Scenario, Spec, field_spec
+from ..engine import run
+from ..metrics.result import Result
+from ..scenario.schema import Scenario, Spec, field_spec
 
 NO_TTL = math.inf  # the slider position that means "entries never expire"
 

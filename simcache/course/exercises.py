@@ -11,10 +11,10 @@ import numbers
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from .engine import run
-from .scenario import Scenario
-from .theory import lru_capacity_for
-from .workload import popularity
+from ..analysis.theory import lru_capacity_for
+from ..engine import run
+from ..model.workload import popularity
+from ..scenario import Scenario
 
 
 class LatencyStep(NamedTuple):

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .rng import stream
-from .scenario import Workload
+from ..rng import stream
+
+if TYPE_CHECKING:
+    from ..scenario import Workload
 
 CHUNK = 1 << 15
 

@@ -10,7 +10,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from .redis_lab import plan
+from ..redis_lab import plan
 
 PACKAGES = ("simcache", "simpy", "numpy", "pandas", "plotly", "ipywidgets", "jupyterlab",
             "jupyterlab_widgets", "kaleido", "redis", "fakeredis", "nbval")

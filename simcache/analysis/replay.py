@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .policies import make_store
-from .rng import stream
+from ..model.policies import make_store
+from ..rng import stream
 
 
 @dataclass(frozen=True)

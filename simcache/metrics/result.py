@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .scenario import Scenario
+from ..scenario import Scenario
 
 # Summary keys a person reads first, in order, with how to show them.
 HEADLINE = (

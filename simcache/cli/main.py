@@ -14,7 +14,7 @@ import tomllib
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from . import __version__
+from .. import __version__
 
 EXIT_USAGE = 2
 SWEEP_COLUMNS = ("hit_ratio", "db_reads_per_s", "latency_p50_ms", "latency_p99_ms",
@@ -54,8 +54,8 @@ def parse_assignment(text: str, option: str = "--set") -> tuple[str, str]:
 
 def load_scenario(args: argparse.Namespace) -> Any:
     """The scenario named by --config or --preset (default: Scenario()), with --set applied."""
-    from .presets import preset
-    from .scenario import Scenario
+    from ..scenario import Scenario
+    from ..scenario.presets import preset
 
     if args.config and args.preset:
         raise UsageError("--config and --preset: give one or the other")
@@ -86,7 +86,7 @@ def _plain(value: Any) -> Any:
 
 # -- commands ----------------------------------------------------------------------------
 def cmd_run(args: argparse.Namespace) -> int:
-    from .engine import run
+    from ..engine import run
 
     scenario = load_scenario(args)
     result = run(scenario)
@@ -112,7 +112,7 @@ def _fmt_cell(key: str, value: Any) -> str:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from .sweep import sweep
+    from ..analysis.sweep import sweep
 
     scenario = load_scenario(args)
     path, text = parse_assignment(args.vary, "--vary")
@@ -146,7 +146,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_policies(args: argparse.Namespace) -> int:
-    from .policies import POLICIES
+    from ..model.policies import POLICIES
 
     width = max(len(name) for name in POLICIES)
     for name, cls in POLICIES.items():
@@ -157,7 +157,7 @@ def cmd_policies(args: argparse.Namespace) -> int:
 
 
 def cmd_presets(args: argparse.Namespace) -> int:
-    from .presets import PRESETS
+    from ..scenario.presets import PRESETS
 
     width = max(len(name) for name in PRESETS)
     for name, (text, _) in PRESETS.items():
