@@ -188,9 +188,27 @@ def test_plan_special_url_means_fakeredis(url):
 
 
 def test_plan_falls_back_to_a_private_server_then_fakeredis(monkeypatch):
-    monkeypatch.setattr(redis_lab.shutil, "which", lambda name: "/opt/bin/redis-server")
+    monkeypatch.setattr(redis_lab.choice.shutil, "which", lambda name: "/opt/bin/redis-server")
     plan = redis_lab.plan({})
     assert plan.kind == "private-server" and "loopback" in plan.target
-    monkeypatch.setattr(redis_lab.shutil, "which", lambda name: None)
+    monkeypatch.setattr(redis_lab.choice.shutil, "which", lambda name: None)
     plan = redis_lab.plan({})
     assert plan.kind == "fakeredis" and "\n" not in str(plan)
+
+
+def test_schema_is_json_schema_that_editors_can_check_files_with(capsys):
+    import jsonschema  # installed with JupyterLab
+
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    example = sc.Scenario.load(Path(__file__).parent.parent / "examples" / "two-tier.toml")
+    assert not list(validator.iter_errors(example.to_dict()))
+    assert not list(validator.iter_errors({}))
+    bad = {"tiers": [{"name": "a", "eviction": "lruu", "capacity": -1}], "workload": {"x": 1}}
+    problems = {".".join(map(str, e.absolute_path)) for e in validator.iter_errors(bad)}
+    assert problems == {"tiers.0.eviction", "tiers.0.capacity", "workload"}
+    tier = schema["$defs"]["Tier"]["properties"]
+    assert tier["eviction"]["enum"] == list(sc.POLICIES)
+    assert tier["capacity"]["minimum"] == 0

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import simcache as sc
-from simcache.scenario import field_spec
+from simcache.scenario import field_rule
 
 FAST = settings(max_examples=25, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -167,7 +167,7 @@ def _bad_values(path: str) -> list:
         return [-1, 2**63, 1.5, True, None, "7"]
     if path.endswith(".name"):
         return ["", "9lives", "has space", "x" * 33, 5, None]
-    rule = field_spec(path)
+    rule = field_rule(path)
     bad: list = [[1], {"a": 1}]
     if not rule.optional:
         bad.append(None)

@@ -19,8 +19,9 @@ from redis_fixtures import (
 )
 
 import simcache as sc
-from simcache import redis_demos, redis_lab
+from simcache import redis_lab
 from simcache.model.workload import requests as request_stream
+from simcache.redis_lab import eviction, server, structures
 
 pytestmark = pytest.mark.filterwarnings("error::DeprecationWarning")
 
@@ -65,7 +66,7 @@ def limited_fixture() -> Iterator[tuple[redis_lab.Lab, redis_lab.Lab]]:
 
 
 def test_expiry_demo_shows_the_key_gone_after_its_ttl(lab):
-    demo = redis_demos.expiry_demo(lab, ttl_s=1)
+    demo = redis_lab.expiry_demo(lab, ttl_s=1)
     got = results(demo)
     # SET, GET and TTL run in one MULTI/EXEC: a stall on this machine cannot split them.
     assert got[:3] == [True, "hello", 1]
@@ -76,7 +77,7 @@ def test_expiry_demo_shows_the_key_gone_after_its_ttl(lab):
 
 
 def test_hash_vs_json_reads_less_and_reports_memory_where_it_can(lab):
-    layouts = redis_demos.hash_vs_json(lab)
+    layouts = redis_lab.hash_vs_json(lab)
     table = layouts.table()
     assert len(table) == 4
     json_rows = table[table["stored as"] == "JSON string"]
@@ -102,21 +103,21 @@ def test_hash_vs_json_reads_less_and_reports_memory_where_it_can(lab):
 @pytest.mark.parametrize(("bio_chars", "shape"), [(100, "over 64"), (65, "over 64"),
                                                   (64, "64 chars or fewer"), (20, "or fewer")])
 def test_the_typical_row_follows_the_64_byte_listpack_limit(bio_chars, shape):
-    label = redis_demos._typical_label("user+bio", "hash", bio_chars)
-    assert shape in label and label in redis_demos.TYPICAL_REAL_REDIS
-    typical = redis_demos.TYPICAL_REAL_REDIS[label]["encoding"]
+    label = structures._typical_label("user+bio", "hash", bio_chars)
+    assert shape in label and label in redis_lab.TYPICAL_REAL_REDIS
+    typical = redis_lab.TYPICAL_REAL_REDIS[label]["encoding"]
     assert (typical == "hashtable") is (bio_chars > 64)
 
 
 def test_online_users_is_a_set(lab):
-    demo = redis_demos.online_users(lab)
+    demo = redis_lab.online_users(lab)
     assert results(demo) == [3, 0, 1, 2, True, ["alice", "bob"]]
     assert lab.client.smembers(lab.key("online")) == {"alice", "bob"}
     every_key_expires(lab)
 
 
 def test_leaderboard_ranks_by_score(lab):
-    demo = redis_demos.leaderboard(lab)
+    demo = redis_lab.leaderboard(lab)
     got = results(demo)
     assert got[1] == 2450
     assert got[2] == [("tom", 2450), ("mira", 2300), ("ines", 2050)]
@@ -125,24 +126,24 @@ def test_leaderboard_ranks_by_score(lab):
 
 
 def test_pipelining_counts_the_round_trips_it_makes(lab):
-    result = redis_demos.pipelining(lab, commands=1000, batch=250)
+    result = redis_lab.pipelining(lab, commands=1000, batch=250)
     assert (result.plain_round_trips, result.pipelined_round_trips) == (1000, 4)
     assert result.distinct_keys == 1000 and result.note == ""
     assert result.plain_s > 0 and result.pipelined_s > 0  # timings shown, never asserted
     assert list(lab.scan()) == []
     with pytest.raises(ValueError, match="commands"):
-        redis_demos.pipelining(lab, commands=0)
+        redis_lab.pipelining(lab, commands=0)
 
 
 def test_without_a_lock_every_thread_that_missed_loads(lab):
-    result = redis_demos.stampede(lab, threads=6, use_lock=False, load_s=0.1)
+    result = redis_lab.stampede(lab, threads=6, use_lock=False, load_s=0.1)
     assert result.loads == result.outcomes.count("loaded") and result.loads >= 2
     assert set(result.outcomes) <= {"loaded", "hit"}
     assert len(result.outcomes) == 6
 
 
 def test_with_the_lock_one_thread_loads_and_the_others_wait(lab):
-    result = redis_demos.stampede(lab, threads=8, use_lock=True, load_s=0.1)
+    result = redis_lab.stampede(lab, threads=8, use_lock=True, load_s=0.1)
     assert result.loads == 1
     assert result.outcomes.count("loaded") == 1
     assert set(result.outcomes) <= {"loaded", "waited", "hit"}
@@ -152,7 +153,7 @@ def test_with_the_lock_one_thread_loads_and_the_others_wait(lab):
 
 
 def test_pubsub_drops_local_copies_in_every_reader(lab):
-    demo = redis_demos.pubsub_invalidation(lab, readers=3)
+    demo = redis_lab.pubsub_invalidation(lab, readers=3)
     assert demo.receivers == 3 and demo.dropped == 3
     assert demo.stale_before and demo.fresh_after
     assert demo.delivery_ms < 2000
@@ -164,15 +165,15 @@ def test_pubsub_drops_local_copies_in_every_reader(lab):
 
 
 def test_zipf_keys_is_the_simulators_own_sequence():
-    keys = redis_demos.zipf_keys(keys=500, requests=2000, seed=3)
+    keys = redis_lab.zipf_keys(keys=500, requests=2000, seed=3)
     workload = sc.Workload(keys=500, requests=2000, warmup_requests=0)
     expected = [k for chunk in request_stream(workload, 3) for k in chunk.keys]
     assert keys == expected and len(keys) == 2000
 
 
 def test_cache_aside_load_hits_match_an_unbounded_replay(lab):
-    sequence = redis_demos.zipf_keys(keys=300, requests=1500, seed=5)
-    hits = redis_demos.cache_aside_load(lab, sequence, value_bytes=10, name="t")
+    sequence = redis_lab.zipf_keys(keys=300, requests=1500, seed=5)
+    hits = redis_lab.cache_aside_load(lab, sequence, value_bytes=10, name="t")
     assert hits == sc.replay(sequence, policy="lru", capacity=300).hits
     assert hits == len(sequence) - len(set(sequence))
     assert sum(1 for _ in lab.scan("t:*")) == len(set(sequence))
@@ -180,16 +181,16 @@ def test_cache_aside_load_hits_match_an_unbounded_replay(lab):
 
 
 def test_demos_that_keep_their_keys_give_them_the_safety_expiry(lab):
-    redis_demos.online_users(lab)
-    redis_demos.leaderboard(lab)
-    redis_demos.cache_aside_load(lab, [1, 2, 3, 1], value_bytes=5, name="c")
+    redis_lab.online_users(lab)
+    redis_lab.leaderboard(lab)
+    redis_lab.cache_aside_load(lab, [1, 2, 3, 1], value_bytes=5, name="c")
     assert sum(1 for _ in lab.scan()) == 5
     every_key_expires(lab)
 
 
 def test_info_hit_ratio_agrees_with_our_own_count(lab):
-    report = redis_demos.info_hit_ratio(lab, requests=1500, keys=400, seed=5)
-    sequence = redis_demos.zipf_keys(keys=400, requests=1500, seed=5)
+    report = redis_lab.info_hit_ratio(lab, requests=1500, keys=400, seed=5)
+    sequence = redis_lab.zipf_keys(keys=400, requests=1500, seed=5)
     assert report.client_hits == len(sequence) - len(set(sequence))
     assert report.misses == len(set(sequence))
     if lab.is_fake:
@@ -209,10 +210,10 @@ def test_a_full_server_gets_small_bulk_demos_and_says_why(limited):
     assert lab.memory_limit is not None and lab.memory_limit.evicts
     assert "allkeys-lru" in lab.line and "bulk demos write less" in lab.line
     before = owner.info("stats")["evicted_keys"]
-    piped = redis_demos.pipelining(lab, commands=2500, batch=500)
+    piped = redis_lab.pipelining(lab, commands=2500, batch=500)
     assert piped.pipelined_round_trips == 5 and piped.distinct_keys == 100
     assert "maxmemory" in piped.note and "\n" not in piped.note
-    report = redis_demos.info_hit_ratio(lab, requests=3000, keys=1000)
+    report = redis_lab.info_hit_ratio(lab, requests=3000, keys=1000)
     assert report.info_hits is None and "Skipped" in report.note and "\n" not in report.note
     assert report.requests - report.client_hits == 604  # exercise 8 still holds
     assert owner.info("stats")["evicted_keys"] == before  # nothing was pushed out
@@ -222,17 +223,17 @@ def test_a_full_server_gets_small_bulk_demos_and_says_why(limited):
 def test_a_server_with_room_under_maxmemory_runs_the_info_workload(limited):
     lab, owner = limited
     owner.client.config_set("maxmemory", owner.info("memory")["used_memory"] + 50_000_000)
-    report = redis_demos.info_hit_ratio(lab, requests=1500, keys=400, seed=5)
+    report = redis_lab.info_hit_ratio(lab, requests=1500, keys=400, seed=5)
     assert report.note == "" and report.info_hits == report.client_hits
 
 
 def test_settings_change_only_on_a_server_of_our_own(lab):
     """CONFIG SET helpers refuse a learner's server (and fakeredis) with a clear ValueError."""
     before = None if lab.is_fake else lab.client.config_get("maxmemory*")
-    for call in (lambda: redis_demos._quiet_latency_tracking(lab),
-                 lambda: redis_demos._config_set(lab, "maxmemory", 1),
-                 lambda: redis_demos._evict_once(lab, [1, 2], "allkeys-lru", 0.0, 10, 1000.0,
-                                                 100, 7)):
+    for call in (lambda: eviction._quiet_latency_tracking(lab),
+                 lambda: eviction._config_set(lab, "maxmemory", 1),
+                 lambda: eviction._evict_once(lab, [1, 2], "allkeys-lru", 0.0, 10, 1000.0,
+                                              100, 7)):
         with pytest.raises(ValueError, match="owns_server"):
             call()
     if before is not None:
@@ -240,7 +241,7 @@ def test_settings_change_only_on_a_server_of_our_own(lab):
 
 
 def test_info_hit_ratio_is_exact_on_a_server_of_our_own(private_lab):
-    report = redis_demos.info_hit_ratio(private_lab, requests=1500, keys=400, seed=5)
+    report = redis_lab.info_hit_ratio(private_lab, requests=1500, keys=400, seed=5)
     assert (report.info_hits, report.info_misses) == (report.client_hits,
                                                      1500 - report.client_hits)
     assert report.evicted_keys == 0 and report.note == ""
@@ -249,12 +250,12 @@ def test_info_hit_ratio_is_exact_on_a_server_of_our_own(private_lab):
 
 def test_encoding_of_reports_the_server_or_the_typical_value(lab):
     lab.client.hset(lab.key("h"), mapping={"a": "b" * 100})
-    encoding = redis_demos.encoding_of(lab, "h", typical="hashtable")
+    encoding = redis_lab.encoding_of(lab, "h", typical="hashtable")
     assert encoding == "hashtable"
 
 
 def test_server_failure_demo_reads_a_one_line_message_then_reconnects(lab):
-    demo = redis_demos.server_failure_demo(lab)
+    demo = redis_lab.server_failure_demo(lab)
     if lab.is_fake:
         assert demo.steps == () and "Skipped" in demo.note
         return
@@ -265,11 +266,11 @@ def test_server_failure_demo_reads_a_one_line_message_then_reconnects(lab):
 
 def test_eviction_on_fakeredis_shows_the_simulator_only():
     with redis_lab.connect(FAKE_ENV, new=True, quiet=True) as fake:
-        comparison = redis_demos.eviction_vs_simulator(fake, keys=500, requests=2000,
+        comparison = redis_lab.eviction_vs_simulator(fake, keys=500, requests=2000,
                                                        capacity=50)
     assert not comparison.measured and "fakeredis never evicts" in comparison.note
     assert "\n" not in comparison.note
-    sequence = redis_demos.zipf_keys(500, 2000)
+    sequence = redis_lab.zipf_keys(500, 2000)
     for run in comparison.runs:
         assert run.redis_hit_ratio is None and run.keys_held == 50
         assert run.simulated_hit_ratio == sc.replay(sequence, policy=run.simulator_policy,
@@ -280,15 +281,15 @@ def test_eviction_on_fakeredis_shows_the_simulator_only():
 
 def test_eviction_refuses_unknown_policies(lab):
     with pytest.raises(ValueError, match="allkeys-lru"):
-        redis_demos.eviction_vs_simulator(lab, policies=("volatile-ttl",))
+        redis_lab.eviction_vs_simulator(lab, policies=("volatile-ttl",))
 
 
 @pytest.fixture(scope="module")
-def measured() -> redis_demos.EvictionComparison:
+def measured() -> redis_lab.EvictionComparison:
     need_redis_server_binary()
     own = redis_lab.private_lab()
     try:
-        return redis_demos.eviction_vs_simulator(own)
+        return redis_lab.eviction_vs_simulator(own)
     finally:
         own.close()
 
@@ -301,7 +302,7 @@ def test_eviction_measures_a_real_server_sized_to_the_capacity(measured):
         assert run.evicted_keys and run.evicted_keys > 1000
         assert run.redis_hit_ratio is not None
         assert run.simulated_hit_ratio == sc.replay(
-            redis_demos.zipf_keys(2000, 6000), policy=run.simulator_policy,
+            redis_lab.zipf_keys(2000, 6000), policy=run.simulator_policy,
             capacity=run.keys_held, seed=7).hit_ratio
 
 
@@ -329,8 +330,8 @@ def test_the_eviction_server_is_separate_and_gone_afterwards():
     need_redis_server_binary()
     with redis_lab.connect(REAL_ENV, new=True, quiet=True) as theirs:
         before = theirs.client.config_get("maxmemory*")
-        comparison = redis_demos.eviction_vs_simulator(
+        comparison = redis_lab.eviction_vs_simulator(
             theirs, keys=300, requests=900, capacity=40, policies=("allkeys-random",))
         assert comparison.measured and theirs.client.config_get("maxmemory*") == before
     host, port = comparison.server.rsplit(" on ", 1)[1].split(":")
-    assert not redis_lab._answers_ping(host, int(port))
+    assert not server._answers_ping(host, int(port))

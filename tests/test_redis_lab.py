@@ -92,7 +92,7 @@ def test_no_url_starts_a_private_server_when_redis_server_is_on_path():
 
 
 def test_no_url_and_no_redis_server_falls_back_to_fakeredis(monkeypatch):
-    monkeypatch.setattr(redis_lab.shutil, "which", lambda name: None)
+    monkeypatch.setattr(redis_lab.choice.shutil, "which", lambda name: None)
     with redis_lab.connect({}, new=True, quiet=True) as fake:
         assert fake.is_fake
         assert "no redis-server on PATH" in fake.line

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import simcache as sc
-from simcache.scenario import field_spec
+from simcache.scenario import field_rule
 
 CUSTOM = {
     "seed": 7,
@@ -186,13 +186,13 @@ def test_with_values_of_an_unknown_path_suggests_the_right_one():
     assert "zipf_alpha" in str(info.value)
 
 
-def test_field_spec_describes_ranges_and_choices():
-    assert field_spec("tiers.0.capacity").low == 0
-    assert field_spec("workload.write_ratio").high == 1
-    assert set(field_spec("tiers.3.eviction").choices) == set(sc.POLICIES)
-    assert field_spec("tiers.0.ttl_s").optional
+def test_field_rule_describes_ranges_and_choices():
+    assert field_rule("tiers.0.capacity").low == 0
+    assert field_rule("workload.write_ratio").high == 1
+    assert set(field_rule("tiers.3.eviction").choices) == set(sc.POLICIES)
+    assert field_rule("tiers.0.ttl_s").optional
     with pytest.raises(sc.ScenarioError):
-        field_spec("workload.nope")
+        field_rule("workload.nope")
 
 
 # -- invalid input: one error naming the field, the value and what is allowed -------------

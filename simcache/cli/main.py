@@ -156,6 +156,13 @@ def cmd_policies(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    from ..scenario import Scenario
+
+    print(json.dumps(Scenario.json_schema(), indent=2))
+    return 0
+
+
 def cmd_presets(args: argparse.Namespace) -> int:
     from ..scenario.presets import PRESETS
 
@@ -198,6 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_policies)
     p = sub.add_parser("presets", help="list the named scenarios")
     p.set_defaults(func=cmd_presets)
+    p = sub.add_parser("schema", help="print the JSON Schema of scenario files (for editors)")
+    p.set_defaults(func=cmd_schema)
     return parser
 
 

@@ -18,7 +18,7 @@ import ipywidgets as widgets
 
 from ..engine import run
 from ..metrics.result import Result
-from ..scenario.schema import Scenario, Spec, field_spec
+from ..scenario import FieldRule, Scenario, field_rule
 
 NO_TTL = math.inf  # the slider position that means "entries never expire"
 
@@ -116,7 +116,7 @@ def _label(scenario: Scenario, path: str) -> str:
 
 def make_control(scenario: Scenario, path: str) -> widgets.Widget:
     """One widget for the field at ``path``, set to the scenario's current value."""
-    rule: Spec = field_spec(path)
+    rule: FieldRule = field_rule(path)
     current = scenario.get(path)  # also checks that the path exists in this scenario
     common = dict(description=_label(scenario, path),
                   tooltip=f"{path}: {rule.help}" if rule.help else path,

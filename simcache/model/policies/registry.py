@@ -6,16 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ...registry import Registry
+
 if TYPE_CHECKING:
     from .base import Store
 
-POLICIES: dict[str, type[Store]] = {}
-
-
-def register(cls: type[Store]) -> type[Store]:
-    """Class decorator: make a policy available under ``cls.name``."""
-    POLICIES[cls.name] = cls
-    return cls
+POLICIES: Registry[Store] = Registry("eviction policy")
+register = POLICIES.register
 
 
 def make_store(policy: str, capacity: int, rng: np.random.Generator | None = None,

@@ -1,8 +1,5 @@
-"""Which Redis the course's real-Redis cells use, and a safe connection to it.
+"""A safe connection to the Redis that :func:`~simcache.redis_lab.choice.plan` chooses.
 
-The choice, in order: ``SIMCACHE_REDIS_URL`` or ``REDIS_URL`` if set; else a private
-``redis-server`` on a free loopback port if the binary is on PATH; else fakeredis, an
-in-process fake. ``plan()`` only decides; it starts nothing and connects to nothing.
 ``connect()`` acts on the plan and returns a :class:`Lab`: a client whose keys all carry a
 per-session prefix, a ``cleanup()`` that removes only those keys, and a one-line
 description of what it connected to and why. redis and fakeredis are imported inside
@@ -22,25 +19,20 @@ import functools
 import os
 import secrets
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-ENV_VARS = ("SIMCACHE_REDIS_URL", "REDIS_URL")
-FAKE_URLS = ("fakeredis://", "fake://")
+from .choice import RedisPlan, _env_url, _redact, plan
+from .errors import RedisUnavailable, _first_line, _import_redis
+from .server import _SERVERS, PrivateServer
+
 KINDS = ("url", "private-server", "fakeredis")
 
 PREFIX_ROOT = "simcache"
 CONNECT_TIMEOUT_S = 2.0   # an unreachable URL fails after this long, not after a minute
 COMMAND_TIMEOUT_S = 10.0  # a server that stops answering mid-command
-START_TIMEOUT_S = 10.0    # a private redis-server must answer PING within this
 SCAN_COUNT = 500          # keys per SCAN step and per UNLINK call in cleanup()
 SAFETY_TTL_S = 3600       # every key the course writes expires after at most this long
 ROOM_FACTOR = 10          # a bulk demo runs under maxmemory only with 10x its size free
@@ -56,54 +48,6 @@ FAKE_GAPS = {
     "eviction": "maxmemory eviction",
     "config": "CONFIG GET/SET",
 }
-
-
-@dataclass(frozen=True)
-class RedisPlan:
-    """Where the course would connect: ``kind`` (url, private-server, fakeredis), ``target``."""
-
-    kind: str
-    target: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.kind}: {self.target} ({self.reason})"
-
-
-def _redact(url: str) -> str:
-    """The URL without a password, so it can be printed."""
-    scheme, sep, rest = url.partition("://")
-    if not sep or "@" not in rest:
-        return url
-    auth, _, host = rest.rpartition("@")
-    user = auth.split(":", 1)[0]
-    return f"{scheme}://{user + ':' if user else ':'}***@{host}"
-
-
-def _env_url(env: Mapping[str, str]) -> tuple[str, str] | None:
-    """The first of ``ENV_VARS`` that is set, as ``(name, url)``."""
-    for var in ENV_VARS:
-        url = env.get(var, "").strip()
-        if url:
-            return var, url
-    return None
-
-
-def plan(environ: Mapping[str, str] | None = None) -> RedisPlan:
-    """Decide which Redis to use, without side effects (see the module docstring)."""
-    env = os.environ if environ is None else environ
-    found = _env_url(env)
-    if found:
-        var, url = found
-        if url.lower() in FAKE_URLS:
-            return RedisPlan("fakeredis", "in-process fakeredis", f"{var}={url}")
-        return RedisPlan("url", _redact(url), f"{var} is set")
-    server = shutil.which("redis-server")
-    if server:
-        return RedisPlan("private-server", "a private redis-server on a free loopback port",
-                         f"found {server}; set SIMCACHE_REDIS_URL to use your own Redis")
-    return RedisPlan("fakeredis", "in-process fakeredis",
-                     "no SIMCACHE_REDIS_URL or REDIS_URL and no redis-server on PATH")
 
 
 def _mb(n_bytes: int) -> str:
@@ -135,179 +79,6 @@ class MemoryLimit:
         when_full = "evicts keys" if self.evicts else "refuses writes"
         return (f"maxmemory {_mb(self.maxmemory_bytes)}, {_mb(self.used_memory_bytes)} used, "
                 f"{self.policy}: when full it {when_full}, so the bulk demos write less")
-
-
-# -- errors -------------------------------------------------------------------------------
-class RedisUnavailable(ConnectionError):
-    """Redis cannot be reached. The message is one line that says what to do next."""
-
-    def _render_traceback_(self) -> list[str]:
-        # IPython shows this list instead of a traceback: one readable line in a notebook.
-        return [f"\x1b[31m{type(self).__name__}: {self}\x1b[0m"]
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip() or type(error).__name__
-    return text.splitlines()[0].rstrip(".")
-
-
-def _import_redis() -> Any:
-    try:
-        import redis
-    except ImportError:
-        raise RedisUnavailable("the redis package is not installed: "
-                               "pip install 'simcache[redis]'") from None
-    return redis
-
-
-# -- a private redis-server -----------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _parent_death_signal() -> Callable[[], None] | None:
-    """On Linux, a function for the child that stops it when its parent process dies.
-
-    Resolved here, in the parent: between fork and exec the child must not import.
-    """
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import ctypes
-
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (ImportError, OSError, AttributeError):
-        return None
-
-    def set_signal() -> None:  # pragma: no cover - runs in the child
-        prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-    return set_signal
-
-
-class PrivateServer:
-    """A ``redis-server`` of our own on a loopback port: no persistence, stopped at exit.
-
-    It runs in its own process group (interrupting the kernel does not stop it), writes
-    only into a temporary directory, and is terminated by :meth:`stop`, at interpreter
-    exit, or (on Linux) when the process that started it dies without running atexit.
-    Linux ties that last signal to the starting *thread*: start servers from the main
-    thread (as notebook cells run), not from a short-lived worker thread.
-    """
-
-    def __init__(self, binary: str | None = None, port: int | None = None):
-        self.binary = binary or shutil.which("redis-server")
-        if not self.binary:
-            raise RedisUnavailable("redis-server is not on PATH: install Redis or set "
-                                   "SIMCACHE_REDIS_URL")
-        self.port = port
-        self.process: subprocess.Popen | None = None
-        self.dir: str | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def start(self, timeout_s: float = START_TIMEOUT_S) -> PrivateServer:
-        """Start the server (on ``port`` if given, else a free one) and wait until it answers."""
-        if self.alive():
-            return self
-        last = ""
-        for _ in range(3):  # a free port can be taken between choosing and binding it
-            port = self.port or _free_port()
-            try:
-                self._spawn(port, timeout_s)
-                self.port = port
-                _SERVERS.add(self)
-                return self
-            except RedisUnavailable as error:
-                last = str(error)
-                self._reap()
-        raise RedisUnavailable(f"could not start a private redis-server: {last}")
-
-    def _spawn(self, port: int, timeout_s: float) -> None:
-        self.dir = tempfile.mkdtemp(prefix="simcache-redis-")
-        log = os.path.join(self.dir, "redis.log")
-        args = [self.binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                "--appendonly", "no", "--dir", self.dir, "--logfile", log,
-                "--daemonize", "no"]
-        self.process = subprocess.Popen(
-            args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, start_new_session=True,
-            preexec_fn=_parent_death_signal())
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RedisUnavailable(f"redis-server exited with code "
-                                       f"{self.process.returncode}: {self._log_tail(log)}")
-            if _answers_ping("127.0.0.1", port) and self._answering_is_ours(port):
-                return
-            time.sleep(0.02)
-        raise RedisUnavailable(f"redis-server did not answer on 127.0.0.1:{port} "
-                               f"within {timeout_s:g} s")
-
-    def _answering_is_ours(self, port: int) -> bool:
-        """Whether the server on ``port`` is our process, not one that had the port first."""
-        redis = _import_redis()
-        client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=1,
-                             socket_connect_timeout=1)
-        try:
-            return int(client.info("server")["process_id"]) == self.process.pid
-        except (redis.exceptions.RedisError, KeyError, ValueError):
-            return False
-        finally:
-            client.close()
-
-    @staticmethod
-    def _log_tail(path: str) -> str:
-        try:
-            with open(path, encoding="utf-8", errors="replace") as f:
-                lines = [line.strip() for line in f if line.strip()]
-        except OSError:
-            return "no log"
-        return lines[-1] if lines else "no log"
-
-    def _reap(self) -> None:
-        if self.process is not None:
-            if self.process.poll() is None:
-                self.process.terminate()
-                try:
-                    self.process.wait(3)
-                except subprocess.TimeoutExpired:
-                    self.process.kill()
-                    self.process.wait(3)
-            self.process = None
-        if self.dir:
-            shutil.rmtree(self.dir, ignore_errors=True)
-            self.dir = None
-
-    def stop(self) -> None:
-        """Terminate the server and remove its directory. Safe to call twice."""
-        self._reap()
-        _SERVERS.discard(self)
-
-    def __repr__(self) -> str:
-        state = "running" if self.alive() else "stopped"
-        return f"PrivateServer({self.address}, {state})"
-
-
-def _answers_ping(host: str, port: int, timeout_s: float = 0.2) -> bool:
-    """Speak just enough RESP to see whether a Redis answers PING."""
-    try:
-        with socket.create_connection((host, port), timeout=timeout_s) as s:
-            s.sendall(b"PING\r\n")
-            return s.recv(64).startswith(b"+PONG")
-    except OSError:
-        return False
 
 
 # -- the lab --------------------------------------------------------------------------------
@@ -708,7 +479,6 @@ def _guarded_client_class() -> type:
 
 # -- connect --------------------------------------------------------------------------------
 _LABS: set[Lab] = set()
-_SERVERS: set[PrivateServer] = set()
 _CURRENT: dict[str, Lab] = {}
 _LOCK = threading.Lock()
 
