@@ -35,3 +35,11 @@ class UniformBuffer:
         value = self._buf[self._i]
         self._i += 1
         return value
+
+    def take(self, k: int) -> list[float]:
+        """The next ``k`` values (the same ones ``k`` calls would give)."""
+        i = self._i
+        if i + k > len(self._buf):
+            return [self() for _ in range(k)]
+        self._i = i + k
+        return self._buf[i:i + k]

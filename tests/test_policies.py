@@ -260,10 +260,10 @@ def test_lfu_frequency_restarts_after_removal():
     assert sorted(store.keys()) == ["b", "c"]
 
 
-# redis-lru keeps a pool of up to 16 candidates across evictions, with the access stamp
-# each had when it was pooled, and (like Redis's evict.c) only checks that a pooled key
-# still exists before evicting it. So even when every key is sampled it is NOT exact LRU
-# once pooled keys are hit: the tests below pin down what is true.
+# redis-lru keeps a pool of up to 16 candidates across evictions, each with the idle time it
+# had when it was pooled, and (like Redis's evict.c) only checks that a pooled key still
+# exists before evicting it. So even when every key is sampled it is NOT exact LRU once
+# pooled keys are hit: the tests below pin down what is true.
 
 def test_redis_lru_with_samples_covering_every_key_starts_as_exact_lru():
     # First eviction, empty pool: the victim must be the least recent key.
@@ -285,32 +285,63 @@ def test_redis_lru_with_samples_covering_every_key_starts_as_exact_lru():
 
 
 def test_redis_lru_pooled_key_is_evicted_even_if_hit_since():
-    """A candidate keeps the stamp it was pooled with; a later hit does not save it."""
-    lru = new_store("lru", 2)
-    _fill(lru, "abc")
-    lru.get("b")
-    lru.put("d", "D")
-    assert sorted(lru.keys()) == ["b", "d"]
-    stale_pool_cases = 0
-    for seed in range(20):
-        redis = new_store("redis-lru", 2, seed=seed, samples=64)
-        _fill(redis, "abc")      # inserting c evicts one of a, b
-        if not ("a" not in redis and "b" in redis._pooled):
-            continue             # this seed's sample did not pool b
-        stale_pool_cases += 1
-        redis.get("b")           # b is now more recent than c ...
-        redis.put("d", "D")
-        assert sorted(redis.keys()) == ["c", "d"], seed  # ... yet its old pool entry wins
-    assert stale_pool_cases >= 3
+    """A candidate keeps the idle time it was pooled with; a later hit does not save it.
+
+    Two samples per eviction: the idler one goes, the other stays pooled. If that key is
+    then read (it becomes the most recent of all) and the next sample finds only keys
+    less idle than its old idle time, Redis evicts it anyway."""
+    stale_wins = 0
+    for seed in range(60):
+        redis = new_store("redis-lru", 5, seed=seed, samples=2)
+        _fill(redis, "abcde")
+        redis.put("f", "F")            # samples two keys, evicts the idler one
+        if len(redis._pooled) != 1:
+            continue                   # both samples were the same key
+        kept = redis._pooled[0]
+        pooled_idle = redis._idles[0]
+        redis.get(kept)                # now the most recently used key
+        redis.put("g", "G")
+        if kept not in redis:
+            stale_wins += 1
+            # only possible because its old idle time beat the fresh samples'
+            assert pooled_idle >= max(redis._idles, default=0), seed
+    assert stale_wins >= 3
 
 
 def test_redis_lru_pool_is_bounded():
     store = new_store("redis-lru", 100, samples=64)
     for key in range(1000):
         store.put(key, key)
-        assert len(store._pool) <= POOL_SIZE
-        assert len(store._pooled) == len(store._pool)
+        assert len(store._pooled) <= POOL_SIZE
+        assert len(store._idles) == len(store._pooled)
+        assert store._idles == sorted(store._idles)  # ascending idle time, like evict.c
     assert len(store) == 100
+
+
+def test_redis_lru_clock_ties_keys_touched_within_one_tick():
+    """a, b, c stored within one second, then a read: exact recency evicts b, the least
+    recently used. On Redis's 1 s clock all three look equally idle (0 s): the pool keeps
+    them in the order sampled, with each newcomer before the equally idle ones, and the
+    last one (the first sampled, a) is evicted, although it was just read."""
+    victims = {}
+    for clock_ms in (0.0, 1000.0):
+        store = new_store("redis-lru", 3, samples=64, clock_ms=clock_ms)
+        for t, key in ((0.1, "a"), (0.2, "b"), (0.3, "c")):
+            store.put(key, key, now=t)
+        store.get("a", now=0.35)
+        store.put("d", "d", now=0.4)
+        victims[clock_ms] = ({"a", "b", "c", "d"} - set(store.keys())).pop()
+    assert victims == {0.0: "b", 1000.0: "a"}
+
+
+def test_redis_lru_clock_tells_apart_keys_a_tick_apart():
+    """Keys last read in different seconds are ranked: the one idle longest goes."""
+    store = new_store("redis-lru", 3, samples=64, clock_ms=1000.0)
+    for t, key in ((0.5, "a"), (1.5, "b"), (2.5, "c")):
+        store.put(key, key, now=t)
+    store.get("a", now=2.6)  # a and c were touched in second 2, b in second 1
+    store.put("d", "d", now=2.7)
+    assert sorted(store.keys()) == ["a", "c", "d"]
 
 
 def test_redis_lru_is_closer_to_lru_than_random_on_a_large_cache():

@@ -6,11 +6,13 @@ import contextlib
 import copy
 import math
 
+import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import simcache as sc
+from simcache.metrics.recorder import AUTO_ROW_LIMIT
 from simcache.scenario import field_rule
 
 FAST = settings(max_examples=25, deadline=None,
@@ -19,12 +21,14 @@ FAST = settings(max_examples=25, deadline=None,
 TIER_NAMES = ["local", "redis", "cdn", "edge-1", "L2_b"]
 SECTION_FIELDS = {
     "workload": ["keys", "popularity", "zipf_alpha", "hot_key_fraction", "hot_traffic_fraction",
-                 "rate_rps", "requests", "duration_s", "warmup_requests", "write_ratio"],
-    "database": ["latency_ms", "concurrency", "service"],
+                 "rate_rps", "requests", "duration_s", "warmup_requests", "write_ratio",
+                 "app_servers"],
+    "database": ["latency_ms", "concurrency", "service", "timeout_ms"],
     "strategy": ["read", "write"],
     "metrics": ["interval_s"],
 }
-TIER_FIELDS = ["name", "capacity", "eviction", "ttl_s", "ttl_jitter", "latency_ms", "samples"]
+TIER_FIELDS = ["name", "capacity", "eviction", "ttl_s", "ttl_jitter", "latency_ms", "samples",
+               "lru_clock_ms", "scope", "inherit_ttl"]
 
 
 def _float(lo: float, hi: float):
@@ -45,6 +49,9 @@ def valid_dicts(draw, max_requests: int = 1_500):
         "ttl_jitter": draw(st.just(0.0) | _float(0.0, 1.0)),
         "latency_ms": draw(_float(0.0, 5.0)),
         "samples": draw(st.integers(1, 64)),
+        "lru_clock_ms": draw(st.sampled_from([0.0, 1000.0]) | _float(0.0, 5_000.0)),
+        "scope": draw(st.sampled_from(["shared", "per-server"])),
+        "inherit_ttl": draw(st.booleans()),
     } for name in names]
     rate = draw(_float(50.0, 5_000.0))
     if draw(st.booleans()):
@@ -57,6 +64,16 @@ def valid_dicts(draw, max_requests: int = 1_500):
         duration = draw(_float(40.0 / rate, max_requests / rate))
         length = {"requests": None, "duration_s": duration,
                   "warmup_requests": draw(st.integers(0, int(rate * duration / 4)))}
+    span_s = (length["requests"] or 0) / rate + (length["duration_s"] or 0)
+    faults = []
+    if names and draw(st.booleans()):
+        faults.append({"kind": "flush", "at_s": draw(_float(0.0, span_s)),
+                       "tier": draw(st.sampled_from(names))})
+    if draw(st.booleans()):
+        start = draw(_float(0.0, span_s))
+        faults.append({"kind": "db-slowdown", "at_s": start,
+                       "until_s": start + draw(_float(0.001, span_s + 0.001)),
+                       "factor": draw(_float(0.1, 20.0))})
     return {
         "seed": draw(st.integers(0, 2**32)),
         "workload": {
@@ -68,13 +85,17 @@ def valid_dicts(draw, max_requests: int = 1_500):
             "rate_rps": rate,
             **length,
             "write_ratio": draw(st.just(0.0) | _float(0.0, 1.0)),
+            "app_servers": draw(st.integers(1, 3)),
         },
         "tiers": tiers,
         "database": {"latency_ms": draw(_float(0.01, 30.0)),
                      "concurrency": draw(st.integers(1, 16)),
-                     "service": draw(st.sampled_from(["exponential", "constant"]))},
+                     "service": draw(st.sampled_from(["exponential", "constant"])),
+                     "timeout_ms": draw(st.none() | _float(0.1, 100.0))},
         "strategy": {"read": "cache-aside", "write": "invalidate"},
         "metrics": {"interval_s": draw(st.none() | _float(0.05, 2.0))},
+        "protections": [],
+        "faults": faults,
     }
 
 
@@ -83,9 +104,15 @@ def check_invariants(scenario: sc.Scenario, result: sc.Result) -> None:
     assert s["hits"] + s["misses"] == s["reads"]
     assert s["reads"] + s["writes"] == s["requests"]
     assert 0.0 <= s["hit_ratio"] <= 1.0
-    # cache-aside: every miss is one database read, every write one database write
-    assert s["db_reads"] == s["misses"]
-    assert s["db_writes"] == s["writes"]
+    # cache-aside: every miss is one database read, every write one database write. The
+    # database counts queries it starts while measuring: warm-up's queries still waiting
+    # then count too, and queries that time out before starting do not.
+    warmup = scenario.workload.warmup_requests
+    assert s["misses"] - s["timeouts"] <= s["db_reads"] <= s["misses"] + warmup
+    assert s["writes"] - s["timeouts"] <= s["db_writes"] <= s["writes"] + warmup
+    if scenario.database.timeout_ms is None:
+        assert s["timeouts"] == 0
+    assert 0 <= s["timeouts"] <= s["requests"]
     assert 0 <= s["stale_reads"] <= s["reads"]
     if scenario.workload.write_ratio == 0:
         assert s["writes"] == 0
@@ -97,7 +124,8 @@ def check_invariants(scenario: sc.Scenario, result: sc.Result) -> None:
         p = f"tier.{tier.name}."
         assert s[p + "lookups"] == lookups  # a tier sees what the nearer tiers missed
         assert 0 <= s[p + "hits"] <= lookups
-        assert 0 <= s[p + "entries"] <= tier.capacity
+        instances = scenario.workload.app_servers if tier.scope == "per-server" else 1
+        assert 0 <= s[p + "entries"] <= tier.capacity * instances
         if tier.ttl_s is None:
             assert s[p + "expirations"] == 0
         lookups -= s[p + "hits"]
@@ -105,7 +133,7 @@ def check_invariants(scenario: sc.Scenario, result: sc.Result) -> None:
         evictions += s[p + "evictions"]
         expirations += s[p + "expirations"]
         if len(ts):
-            assert ts[p + "entries"].between(0, tier.capacity).all()
+            assert ts[p + "entries"].between(0, tier.capacity * instances).all()
             assert (ts[p + "evictions"] >= 0).all()
     assert tier_hits == s["hits"]
     assert lookups == s["misses"]
@@ -119,13 +147,26 @@ def check_invariants(scenario: sc.Scenario, result: sc.Result) -> None:
     if s["reads"]:
         assert s["latency_p50_ms"] <= s["latency_p95_ms"] <= s["latency_p99_ms"]
         assert s["latency_p99_ms"] <= s["latency_max_ms"] * 1.0000001
-    # The time series adds up to the summary.
+    # The time series adds up to the summary, row by row, and its rows are aligned:
+    # row i starts exactly at t0 + i * interval.
     if len(ts):
         for column in ("requests", "reads", "writes", "hits", "misses", "stale_reads",
-                       "evictions"):
+                       "evictions", "expirations", "timeouts"):
             assert ts[column].sum() == s[column], column
+        for rate, total in (("db_reads_per_s", "db_reads"), ("db_writes_per_s", "db_writes")):
+            per_row = (ts[rate] * ts["interval_s"]).fillna(0).round()
+            assert per_row.sum() == s[total], rate
         assert (ts["hits"] + ts["misses"] == ts["reads"]).all()
-        assert ts["time_s"].is_monotonic_increasing
+        t0 = ts["time_s"].iloc[0]
+        width = ts["time_s"].iloc[1] - t0 if len(ts) > 1 else ts["interval_s"].iloc[0]
+        ends = ts["time_s"] + ts["interval_s"]
+        assert np.allclose(ts["interval_s"].iloc[:-1], width, rtol=1e-9, atol=1e-12)
+        assert np.allclose(ts["time_s"], [t0 + i * width for i in range(len(ts))],
+                           rtol=1e-12, atol=1e-12)
+        assert np.allclose(ends.iloc[:-1], ts["time_s"].iloc[1:], rtol=1e-12, atol=1e-12)
+        assert ts["interval_s"].iloc[-1] <= width * (1 + 1e-9)
+        if scenario.metrics.interval_s is None:
+            assert len(ts) < AUTO_ROW_LIMIT
     else:
         assert s["requests"] == 0
 
@@ -171,6 +212,8 @@ def _bad_values(path: str) -> list:
     bad: list = [[1], {"a": 1}]
     if not rule.optional:
         bad.append(None)
+    if rule.kind is bool:
+        return [*bad, "yes", 1, 0.0]
     if rule.kind is str:
         return [*bad, "no-such-choice", 3, True]
     bad += [True, False, "1"]

@@ -15,16 +15,22 @@ CUSTOM = {
     "workload": {"keys": 500, "popularity": "hotspot", "zipf_alpha": 0.8,
                  "hot_key_fraction": 0.1, "hot_traffic_fraction": 0.9, "rate_rps": 250.0,
                  "requests": 3000, "duration_s": None, "warmup_requests": 500,
-                 "write_ratio": 0.05},
+                 "write_ratio": 0.05, "app_servers": 3},
     "tiers": [
         {"name": "l1", "capacity": 20, "eviction": "lfu", "ttl_s": 2.5, "ttl_jitter": 0.1,
-         "latency_ms": 0.01, "samples": 5},
+         "latency_ms": 0.01, "samples": 5, "lru_clock_ms": 1000.0, "scope": "per-server",
+         "inherit_ttl": True},
         {"name": "shared", "capacity": 300, "eviction": "redis-lru", "ttl_s": None,
-         "ttl_jitter": 0.0, "latency_ms": 0.7, "samples": 10},
+         "ttl_jitter": 0.0, "latency_ms": 0.7, "samples": 10, "lru_clock_ms": 0.0,
+         "scope": "shared", "inherit_ttl": False},
     ],
-    "database": {"latency_ms": 4.0, "concurrency": 3, "service": "constant"},
+    "database": {"latency_ms": 4.0, "concurrency": 3, "service": "constant",
+                 "timeout_ms": 250.0},
     "strategy": {"read": "cache-aside", "write": "invalidate"},
     "metrics": {"interval_s": 0.5},
+    "protections": [],
+    "faults": [{"kind": "flush", "at_s": 5.0, "tier": "shared"},
+               {"kind": "db-slowdown", "at_s": 2.0, "until_s": 4.0, "factor": 3.0}],
 }
 
 

@@ -1,5 +1,6 @@
 """The discrete-event engine: runs a scenario and returns its Result."""
 
+from .clock import Clock
 from .simulation import Simulation, run
 
-__all__ = ["Simulation", "run"]
+__all__ = ["Clock", "Simulation", "run"]

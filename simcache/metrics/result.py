@@ -1,4 +1,4 @@
-"""What a run returns: a flat summary and a time series, plus ways to read them."""
+"""What a run returns: a flat summary, a time series and a table per tier, and ways to read them."""
 
 from __future__ import annotations
 
@@ -8,30 +8,29 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..scenario import Scenario
+from .catalog import METRICS
 
-# Summary keys a person reads first, in order, with how to show them.
-HEADLINE = (
-    ("requests", "requests", "{:,.0f}"),
-    ("hit_ratio", "hit ratio", "{:.1%}"),
-    ("db_reads_per_s", "DB reads/s", "{:,.1f}"),
-    ("db_utilization", "DB utilisation", "{:.0%}"),
-    ("db_wait_mean_ms", "DB wait mean", "{:.2f} ms"),
-    ("latency_mean_ms", "latency mean", "{:.2f} ms"),
-    ("latency_p50_ms", "latency p50", "{:.2f} ms"),
-    ("latency_p95_ms", "latency p95", "{:.2f} ms"),
-    ("latency_p99_ms", "latency p99", "{:.2f} ms"),
-    ("evictions", "evictions", "{:,.0f}"),
-    ("stale_reads", "stale reads", "{:,.0f}"),
-)
+#: How each unit is shown in text.
+FORMATS = {"fraction": "{:.1%}", "ms": "{:.2f} ms", "/s": "{:,.1f}", "s": "{:.2f} s"}
+
+
+def show(value: float, unit: str) -> str:
+    """A figure as text, by its unit: 0.917 -> 91.7%, 3.2 ms, 1,234."""
+    return FORMATS.get(unit, "{:,.0f}").format(value)
 
 
 @dataclass(frozen=True)
 class Result:
-    """The outcome of :func:`simcache.run`: ``summary`` (flat dict) and ``timeseries``."""
+    """The outcome of :func:`simcache.run`.
+
+    ``summary``: a flat dict of numbers (see ``simcache metrics``); ``timeseries``: one row
+    per interval; ``tiers``: one row per cache tier (long format).
+    """
 
     scenario: Scenario
     summary: dict[str, float]
     timeseries: pd.DataFrame = field(repr=False)
+    tiers: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
 
     def __getitem__(self, key: str) -> float:
         return self.summary[key]
@@ -39,14 +38,13 @@ class Result:
     def table(self) -> str:
         """The summary as aligned text, headline figures first, then each tier."""
         lines = [self.scenario.describe(), ""]
-        for key, label, fmt in HEADLINE:
-            lines.append(f"  {label:<18} {fmt.format(self.summary[key])}")
-        for tier in self.scenario.tiers:
-            p = f"tier.{tier.name}."
-            s = self.summary
-            lines.append(f"  {'tier ' + tier.name:<18} hit ratio {s[p + 'hit_ratio']:.1%} "
-                         f"of {s[p + 'lookups']:,.0f} lookups, {s[p + 'evictions']:,.0f} "
-                         f"evictions, {s[p + 'entries']:,.0f}/{tier.capacity:,} entries")
+        for m in METRICS:
+            if m.headline is not None:
+                lines.append(f"  {m.headline:<18} {show(self.summary[m.key], m.unit)}")
+        for row in self.tiers.to_dict("records"):
+            lines.append(f"  {'tier ' + row['tier']:<18} hit ratio {row['hit_ratio']:.1%} "
+                         f"of {row['lookups']:,.0f} lookups, {row['evictions']:,.0f} "
+                         f"evictions, {row['entries']:,.0f}/{row['capacity_total']:,} entries")
         return "\n".join(lines)
 
     def __repr__(self) -> str:

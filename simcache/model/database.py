@@ -1,59 +1,178 @@
-"""A database connection pool on the simpy clock: first come, first served."""
+"""The database behind the caches: a pooled connection per query, and what it has committed.
+
+Queries are small objects (:class:`Query`) that wait for a connection first come, first
+served, hold it for one service time (the only simpy event a query costs) and say what
+happens at each step. Per key the database keeps the committed version and when it was
+committed, so a cached value can be called stale ("older than what the database had
+committed at that moment") and its staleness has an age; versions acknowledged to a
+writer but not yet committed (write-behind) are kept apart, in ``pending``.
+"""
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
-import simpy
+import numpy as np
 
 
-class ConnectionPool:
-    """``capacity`` connections shared first come, first served (the "c" of M/M/c).
+class Query:
+    """One database query: what it does when it gets a connection, finishes, or gives up.
 
-    Granting and releasing a connection are instantaneous, so they need no events of
-    their own: a caller that finds a connection free starts at once, and a release hands
-    the connection straight to the longest waiter, whose ``start`` runs inside
-    ``release()``. So a holder must finish its own work (commit a write, fill caches)
-    before releasing. Queueing is the same as a ``simpy.Resource`` (first come, first
-    served), which spends three events per use (request, grant, release); here the only
-    event a query costs is its service ``Timeout``. Generator processes can still
-    ``yield pool.request()`` and must call ``release()`` when done.
+    The database sets ``queued_at`` (when it asked for a connection) and ``started_at``
+    (when it got one). Subclasses hold their own state in ``__slots__``.
     """
 
-    def __init__(self, env: simpy.Environment, capacity: int):
-        if capacity < 1:
-            raise ValueError(f"capacity = {capacity!r}: must be >= 1")
-        self.env = env
-        self.capacity = capacity
-        self.free = capacity
-        self._waiting: deque[Callable[[], None]] = deque()
+    __slots__ = ("queued_at", "started_at")
+    #: Counted as a write (``db_writes``) rather than a read.
+    is_write = False
 
+    def begin(self, db: Database, now: float) -> None:
+        """The connection is ours: read what the query sees at its start."""
+
+    def end(self, db: Database, now: float) -> None:
+        """Service is over and the connection still held: commit, fill caches, reply."""
+
+    def expire(self, db: Database, deadline: float) -> None:
+        """Waited longer than ``database.timeout_ms`` for a connection: the caller gives up."""
+
+
+class ServiceTimes:
+    """Query service times in seconds, drawn in vectorised batches."""
+
+    __slots__ = ("_rng", "_mean_s", "_constant", "_buf", "_i")
+
+    def __init__(self, rng: np.random.Generator, mean_s: float, constant: bool):
+        self._rng, self._mean_s, self._constant = rng, mean_s, constant
+        self._buf: list[float] = []
+        self._i = 0
+
+    def __call__(self) -> float:
+        if self._constant:
+            return self._mean_s
+        if self._i >= len(self._buf):
+            self._buf = self._rng.exponential(self._mean_s, 4096).tolist()
+            self._i = 0
+        value = self._buf[self._i]
+        self._i += 1
+        return value
+
+
+class Database:
+    """``concurrency`` connections shared first come, first served (the "c" of M/M/c).
+
+    Granting a connection needs no event: a query that finds one free starts at once, and
+    a finishing query hands its connection straight to the longest waiter. A waiter whose
+    wait passes ``timeout_s`` leaves the queue (it is dropped, not kept until its turn):
+    :meth:`expire` is called at least at every time-series boundary, and a finishing
+    query skips waiters that gave up. Counters are cumulative; the engine reads their
+    differences per interval.
+    """
+
+    def __init__(self, call_later: Callable[[float, Callable[[Any], None], Any], None],
+                 concurrency: int, service: Callable[[], float], keys: int,
+                 timeout_s: float | None = None):
+        if concurrency < 1:
+            raise ValueError(f"concurrency = {concurrency!r}: must be >= 1")
+        # call_later(delay, callback, query): the one event a query costs, its service time
+        self._call_later = call_later
+        self.capacity = concurrency
+        self.free = concurrency
+        self.service = service
+        self.timeout_s = timeout_s
+        self.slowdown = 1.0  # factor on service times (fault db-slowdown)
+        self.waiting: deque[Query] = deque()
+        # Per key: committed version, when, and versions acknowledged but not committed.
+        self.committed: list[int] = [0] * keys
+        self.committed_at: list[float] = [0.0] * keys
+        self.pending: dict[int, int] = {}
+        # Cumulative counters.
+        self.reads_started = 0
+        self.writes_started = 0
+        self.wait_s = 0.0
+        self.timeouts = 0
+        self._busy_done_s = 0.0
+        self._inflight = 0
+        self._inflight_start_sum = 0.0
+
+    # -- versions -----------------------------------------------------------------------
+    def issue(self, key: int) -> int:
+        """A new version of ``key`` for a writer, pending until :meth:`commit`."""
+        version = max(self.committed[key], self.pending.get(key, 0)) + 1
+        self.pending[key] = version
+        return version
+
+    def commit(self, key: int, version: int, now: float) -> None:
+        """``version`` of ``key`` is in the database from ``now`` on."""
+        if version > self.committed[key]:
+            self.committed[key] = version
+            self.committed_at[key] = now
+        if self.pending.get(key) == version:
+            del self.pending[key]
+
+    # -- connections --------------------------------------------------------------------
     @property
     def in_use(self) -> int:
         return self.capacity - self.free
 
     @property
     def queued(self) -> int:
-        return len(self._waiting)
+        return len(self.waiting)
 
-    def acquire(self, start: Callable[[], None]) -> None:
-        """Call ``start()`` as soon as a connection is this caller's (now, if one is free)."""
+    def submit(self, query: Query, now: float) -> None:
+        """Run ``query`` as soon as a connection is free (now, if one is)."""
+        query.queued_at = now
         if self.free:
             self.free -= 1
-            start()
+            self._start(query, now)
         else:
-            self._waiting.append(start)
+            self.waiting.append(query)
 
-    def release(self) -> None:
-        """Give the connection back: to the longest waiter if any, else to the pool."""
-        if self._waiting:
-            self._waiting.popleft()()
+    def _start(self, query: Query, now: float) -> None:
+        query.started_at = now
+        self.wait_s += now - query.queued_at
+        if query.is_write:
+            self.writes_started += 1
         else:
-            self.free += 1
+            self.reads_started += 1
+        self._inflight += 1
+        self._inflight_start_sum += now
+        query.begin(self, now)
+        self._call_later(self.service() * self.slowdown, self._finish, query)
 
-    def request(self) -> simpy.Event:
-        """An event that fires when a connection is granted, for generator processes."""
-        granted = self.env.event()
-        self.acquire(granted.succeed)
-        return granted
+    def _finish(self, call: Any) -> None:
+        query, now = call.arg, call.time
+        self._inflight -= 1
+        self._inflight_start_sum -= query.started_at
+        self._busy_done_s += now - query.started_at
+        query.end(self, now)  # commit or fill before anyone else may use the connection
+        self._release(now)
+
+    def _release(self, now: float) -> None:
+        waiting = self.waiting
+        timeout = self.timeout_s
+        while waiting:
+            query = waiting.popleft()
+            if timeout is not None and query.queued_at + timeout < now:
+                self.timeouts += 1
+                query.expire(self, query.queued_at + timeout)
+                continue
+            self._start(query, now)  # the connection passes straight on
+            return
+        self.free += 1
+
+    def expire(self, now: float) -> None:
+        """Drop every waiter whose wait passed the timeout by ``now``."""
+        timeout = self.timeout_s
+        if timeout is None:
+            return
+        waiting = self.waiting
+        while waiting and waiting[0].queued_at + timeout < now:
+            query = waiting.popleft()
+            self.timeouts += 1
+            query.expire(self, query.queued_at + timeout)
+
+    def busy_s(self, now: float) -> float:
+        """Connection-seconds of service given up to ``now``, queries still running included."""
+        return self._busy_done_s + self._inflight * now - self._inflight_start_sum

@@ -46,15 +46,19 @@ class Chunk:
     times: list[float]
     keys: list[int]
     writes: list[bool] | None  # None when the workload has no writes
+    servers: list[int] | None = None  # the app server of each request; None: only one
 
 
 def requests(workload: Workload, seed: int, chunk: int = CHUNK) -> Iterator[Chunk]:
-    """The request stream: Poisson arrivals at ``rate_rps``, keys drawn by popularity.
+    """The request stream: Poisson arrivals at ``rate_rps``, keys drawn by popularity, each
+    request sent to one of ``app_servers`` servers uniformly at random.
 
     Stops after ``requests`` requests or at ``duration_s``. Drawn in vectorised chunks,
     so memory does not grow with the length of the run.
     """
-    arrivals, choice, mix = (stream(seed, name) for name in ("arrivals", "keys", "writes"))
+    arrivals, choice, mix, assign = (stream(seed, name)
+                                     for name in ("arrivals", "keys", "writes", "servers"))
+    servers = getattr(workload, "app_servers", 1)
     cdf = np.cumsum(popularity(workload))
     cdf /= cdf[-1]
     mean_gap = 1.0 / workload.rate_rps
@@ -69,12 +73,14 @@ def requests(workload: Workload, seed: int, chunk: int = CHUNK) -> Iterator[Chun
         writes = None
         if workload.write_ratio:
             writes = (mix.random(size) < workload.write_ratio).tolist()
+        owner = assign.integers(0, servers, size).tolist() if servers > 1 else None
         if workload.duration_s is not None and t >= workload.duration_s:
             cut = int(np.searchsorted(times, workload.duration_s, side="left"))
             if cut:
                 yield Chunk(times[:cut].tolist(), keys[:cut].tolist(),
-                            writes[:cut] if writes is not None else None)
+                            writes[:cut] if writes is not None else None,
+                            owner[:cut] if owner is not None else None)
             return
-        yield Chunk(times.tolist(), keys.tolist(), writes)
+        yield Chunk(times.tolist(), keys.tolist(), writes, owner)
         if left is not None:
             left -= size

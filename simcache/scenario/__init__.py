@@ -1,6 +1,6 @@
 """The scenario: plain, frozen, validated data describing one run, and named presets."""
 
-from .fields import FieldRule
+from ..fields import FieldRule
 from .presets import PRESETS, preset
 from .schema import (
     MAX_ROWS,

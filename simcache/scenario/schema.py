@@ -1,7 +1,7 @@
 """Scenario: the frozen, validated description of one simulation run.
 
 A scenario is plain data. It loads from a dict, a TOML or a JSON file and goes back to
-each; every value is checked on the way in (pydantic models, see :mod:`.fields`), and a
+each; every value is checked on the way in (pydantic models, see :mod:`simcache.fields`), and a
 bad one raises a single :class:`~simcache.errors.ScenarioError` naming the field, the
 value and what is allowed. ``Scenario.json_schema()`` describes every field for editors.
 """
@@ -18,11 +18,12 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, model_validator
 
 from ..errors import ScenarioError, did_you_mean
+from ..faults import FAULTS, FaultOptions
+from ..fields import ByKind, FieldRule, OneOf, Section, check_items
 from ..model.policies import POLICIES
-from .fields import FieldRule, OneOf, Section, check_items
+from ..protections import PROTECTIONS, ProtectionOptions
+from ..strategies import READ_STRATEGIES, WRITE_STRATEGIES
 
-READ_STRATEGIES = ("cache-aside",)
-WRITE_STRATEGIES = ("invalidate",)
 MAX_ROWS = 100_000  # time-series rows a run may produce
 _TIER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
 
@@ -47,6 +48,9 @@ class Workload(Section):
     warmup_requests: int = Field(10_000, ge=0,
                                  description="first requests, left out of all metrics")
     write_ratio: float = Field(0.0, ge=0, le=1, description="share of requests that are writes")
+    app_servers: int = Field(1, ge=1, le=1_000,
+                             description="application servers; each request goes to one at "
+                                         "random, and per-server tiers have one instance each")
 
     @model_validator(mode="before")
     @classmethod
@@ -84,6 +88,15 @@ class Tier(Section):
                               description="each TTL is scaled by a uniform factor in 1 ± jitter")
     latency_ms: float = Field(0.5, ge=0, le=60_000, description="round trip of one lookup")
     samples: int = Field(5, ge=1, le=64, description="redis-lru: keys sampled per eviction")
+    lru_clock_ms: float = Field(
+        1000.0, ge=0, le=3_600_000,
+        description="redis-lru: tick of the LRU clock that stamps each access "
+                    "(Redis: 1000); 0 = exact recency")
+    scope: Literal["shared", "per-server"] = Field(
+        "shared", description="one instance for all app servers, or one per app server")
+    inherit_ttl: bool = Field(
+        False, description="a fill from a lower tier keeps that copy's remaining TTL "
+                           "(if shorter) instead of starting its own")
 
     @classmethod
     def check_field(cls, name: str, value: Any) -> Any:
@@ -101,14 +114,18 @@ class Database(Section):
     concurrency: int = Field(8, ge=1, le=100_000, description="connections in the pool")
     service: Literal["exponential", "constant"] = Field(
         "exponential", description="distribution of query service times")
+    timeout_ms: float | None = Field(
+        None, gt=0, description="a query that waits longer than this for a connection "
+                                "fails; omitted = wait forever")
 
 
 class Strategy(Section):
     """How the application uses its caches on reads and writes."""
 
-    read: Literal[READ_STRATEGIES] = Field("cache-aside", description="read path")
-    write: Literal[WRITE_STRATEGIES] = Field(
-        "invalidate", description="write path: update the database, then delete the key everywhere")
+    read: Annotated[str, OneOf(READ_STRATEGIES)] = Field(
+        "cache-aside", description="what happens on a read that misses every tier")
+    write: Annotated[str, OneOf(WRITE_STRATEGIES)] = Field(
+        "invalidate", description="how a write reaches the database and the caches")
 
 
 class Metrics(Section):
@@ -133,7 +150,8 @@ _SECTIONS: dict[str, type[Section]] = {
 class Scenario(Section):
     """A whole run: seed, workload, cache tiers (nearest the client first), database."""
 
-    nested: ClassVar[tuple[str, ...]] = ("workload", "tiers", "database", "strategy", "metrics")
+    nested: ClassVar[tuple[str, ...]] = ("workload", "tiers", "database", "strategy", "metrics",
+                                          "protections", "faults")
 
     seed: int = Field(42, ge=0, le=2**63 - 1, description="seed of every random stream")
     workload: Workload = Field(default_factory=Workload)
@@ -143,6 +161,10 @@ class Scenario(Section):
     database: Database = Field(default_factory=Database)
     strategy: Strategy = Field(default_factory=Strategy)
     metrics: Metrics = Field(default_factory=Metrics)
+    protections: Annotated[tuple[ProtectionOptions, ...], ByKind(PROTECTIONS, "protections")] = \
+        Field((), description="protections against stampedes, penetration and hot keys")
+    faults: Annotated[tuple[FaultOptions, ...], ByKind(FAULTS, "faults")] = Field(
+        (), description="scheduled events: flush a tier, slow the database down, ...")
 
     @model_validator(mode="before")
     @classmethod
@@ -159,6 +181,12 @@ class Scenario(Section):
             if tier.name in seen:
                 raise ScenarioError(f"tiers.{i}.name", tier.name, "tier names must be unique")
             seen.add(tier.name)
+        for i, fault in enumerate(self.faults):
+            tier = getattr(fault, "tier", None)
+            if tier is not None and tier not in seen:
+                raise ScenarioError(f"faults.{i}.tier", tier,
+                                    f"must name a tier of this scenario: {', '.join(seen)}"
+                                    if seen else "this scenario has no tiers")
         w, interval = self.workload, self.metrics.interval_s
         span_s = w.duration_s if w.duration_s is not None else w.requests / w.rate_rps
         if interval is not None and span_s / interval > MAX_ROWS:

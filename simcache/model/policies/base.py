@@ -11,7 +11,7 @@ import numpy as np
 
 from ...rng import UniformBuffer
 
-Entry = tuple[Any, float]  # (value, expires_at on the simulation clock)
+Entry = tuple[Any, ...]  # (value, expires_at on the simulation clock, ...)
 FOREVER = math.inf
 _REPLAY_ENTRY: Entry = (None, FOREVER)
 
@@ -78,21 +78,25 @@ class Store:
 
     def put(self, key: Hashable, value: Any, expires_at: float = FOREVER,
             now: float = -FOREVER) -> None:
-        """Store ``value`` under ``key``, evicting first if the store is full.
+        """Store ``value`` under ``key`` until ``expires_at``, evicting first if full."""
+        self.insert(key, (value, expires_at), now)
+
+    def insert(self, key: Hashable, entry: Entry, now: float = -FOREVER) -> None:
+        """Store ``entry`` (any tuple whose item 1 is its expiry) under ``key``.
 
         ``now`` only decides how a removal is counted: a victim whose TTL had already
         run out counts as an expiration, not an eviction.
         """
         data = self._data
         if key in data:
-            data[key] = (value, expires_at)
+            data[key] = entry
             self._on_hit(key)
             return
         if self.capacity == 0:
             return
         while len(data) >= self.capacity:
             self._evict(now)
-        data[key] = (value, expires_at)
+        data[key] = entry
         self._on_insert(key)
 
     def delete(self, key: Hashable) -> bool:
@@ -101,6 +105,13 @@ class Store:
             self._remove(key)
             return True
         return False
+
+    def clear(self) -> int:
+        """Remove every entry (not counted as evictions); returns how many there were."""
+        keys = list(self._data)
+        for key in keys:
+            self._remove(key)
+        return len(keys)
 
     def access(self, key: Hashable) -> bool:
         """Replay one request: True on a hit; on a miss, insert the key. No expiry."""
@@ -134,9 +145,25 @@ class OrderedStore(Store):
     def _victim(self) -> Hashable:
         return next(iter(self._data))
 
+    def insert(self, key: Hashable, entry: Entry, now: float = -FOREVER) -> None:
+        # Store.insert without the _on_insert hook, which ordered stores do not need.
+        data = self._data
+        if key in data:
+            data[key] = entry
+            self._on_hit(key)
+            return
+        if self.capacity == 0:
+            return
+        if len(data) >= self.capacity:
+            self._evict(now)
+        data[key] = entry
+
     def _evict(self, now: float = -FOREVER) -> None:
         # No bookkeeping outside the ordered dict to undo.
-        self._count_removal(self._data.popitem(last=False)[1], now)
+        if self._data.popitem(last=False)[1][1] <= now:
+            self.expirations += 1
+        else:
+            self.evictions += 1
 
     def _admit(self, key: Hashable) -> None:
         """Replay's miss: insert ``key``, evicting the first in order if full."""

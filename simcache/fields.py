@@ -1,6 +1,7 @@
 """How scenario fields are declared, checked and explained.
 
-Sections are pydantic models. Each field's type and bounds are declared once, with
+Sections of a scenario, and the options of each protection and fault, are pydantic
+models. Each field's type and bounds are declared once, with
 pydantic's ``Field``; from that declaration come the JSON Schema (``simcache schema``),
 the widgets' ranges (:func:`FieldRule.of`) and the checks below, which turn any bad value
 into one :class:`~simcache.errors.ScenarioError` naming the dotted path, the value and what
@@ -22,7 +23,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from pydantic_core import core_schema
 
-from ..errors import ScenarioError, did_you_mean
+from .errors import ScenarioError, did_you_mean
 
 
 class OneOf:
@@ -210,6 +211,8 @@ def scenario_error(err: ValidationError) -> ScenarioError:
     if isinstance(cause, ScenarioError):
         return cause.under(path) if path else cause
     kind = first["type"]
+    if kind == "missing":
+        return ScenarioError(path, None, "required: this field has no default")
     if kind in ("model_type", "dict_type", "model_attributes_type"):
         allowed = "must be a table of fields"
     elif kind in ("tuple_type", "list_type"):
@@ -224,3 +227,43 @@ def check_items(value: Any, field: str, noun: str) -> tuple[Any, ...]:
     if isinstance(value, list | tuple):
         return tuple(value)
     raise ScenarioError(field, value, f"must be a list of {noun}")
+
+
+class ByKind:
+    """Field metadata: a list of option models, each chosen by its ``kind`` from a registry.
+
+    Used for ``protections`` and ``faults``: every registered class carries an ``Options``
+    model whose ``kind`` is its name. The registry is read when a value is checked and when
+    the schema is printed, so classes registered later (a test's own) work too.
+    """
+
+    def __init__(self, registry: Mapping[str, Any], noun: str):
+        self.registry = registry
+        self.noun = noun
+
+    def validate(self, value: Any) -> tuple[Any, ...]:
+        if not isinstance(value, list | tuple):
+            raise ScenarioError("", value, f"must be a list of {self.noun}, each a table with "
+                                           f"a kind ({', '.join(self.registry)})")
+        out = []
+        for i, item in enumerate(value):
+            if isinstance(item, BaseModel):
+                item = item.model_dump()
+            if not isinstance(item, Mapping):
+                raise ScenarioError(str(i), item, f"must be a table with a kind "
+                                                  f"({', '.join(self.registry)})")
+            cls = self.registry.lookup(item.get("kind"), f"{i}.kind")  # type: ignore[attr-defined]
+            try:
+                out.append(cls.Options.model_validate(item))
+            except ValidationError as err:
+                raise scenario_error(err).under(str(i)) from None
+        return tuple(out)
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            self.validate, serialization=core_schema.plain_serializer_function_ser_schema(
+                lambda items: [item.to_dict() for item in items]))
+
+    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema, handler: Any) -> Any:
+        options = [handler(cls.Options.__pydantic_core_schema__) for cls in self.registry.values()]
+        return {"type": "array", "items": {"oneOf": options} if options else {"type": "object"}}

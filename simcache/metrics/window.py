@@ -1,0 +1,102 @@
+"""The counters of one time-series interval; merged, the same counters give the summary.
+
+Request-level figures (reads, misses, latencies, stale reads, timeouts) are pushed by the
+engine as requests finish. Resource-level figures (database queries started, waiting
+and busy time, evictions, expirations) are cumulative counters of the model that the
+engine samples at every boundary: a window holds their differences, so a query that
+spans two intervals puts its busy time in each, and warm-up's queries count only for
+the part of their work done after measuring starts. Nothing grows with the number of
+requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .histogram import Histogram
+
+
+@dataclass(frozen=True)
+class Sample:
+    """The model's cumulative counters at one moment (taken by the engine)."""
+
+    db_reads: int
+    db_writes: int
+    db_wait_s: float
+    db_busy_s: float
+    evictions: Sequence[int]
+    expirations: Sequence[int]
+    entries: Sequence[int]
+    db_queue: int
+
+    def counts(self) -> list[float]:
+        return [self.db_reads, self.db_writes, self.db_wait_s, self.db_busy_s]
+
+
+class Window:
+    """Counters of one interval ``[start, end)``."""
+
+    __slots__ = ("start", "end", "misses", "writes", "stale", "timeouts", "tier_hits",
+                 "latency", "write_latency", "db_reads", "db_writes", "db_wait_s", "db_busy_s",
+                 "evictions", "expirations", "entries", "db_queue")
+
+    def __init__(self, tiers: int, start: float = 0.0) -> None:
+        self.start = self.end = start
+        # pushed by the engine
+        self.misses = self.writes = self.stale = self.timeouts = 0
+        self.tier_hits = [0] * tiers
+        self.latency = Histogram()
+        self.write_latency = Histogram()
+        # differences of the model's counters over the window
+        self.db_reads = self.db_writes = 0
+        self.db_wait_s = self.db_busy_s = 0.0
+        self.evictions = [0] * tiers
+        self.expirations = [0] * tiers
+        # gauges at the end of the window
+        self.entries = [0] * tiers
+        self.db_queue = 0
+
+    @property
+    def hits(self) -> int:
+        return sum(self.tier_hits)
+
+    @property
+    def reads(self) -> int:
+        return self.hits + self.misses
+
+    @property
+    def requests(self) -> int:
+        return self.reads + self.writes
+
+    @property
+    def length_s(self) -> float:
+        return self.end - self.start
+
+    def close(self, end: float, before: Sample, after: Sample) -> None:
+        """End the window at ``end``; resource figures are ``after`` minus ``before``."""
+        self.end = end
+        self.db_reads = after.db_reads - before.db_reads
+        self.db_writes = after.db_writes - before.db_writes
+        self.db_wait_s = after.db_wait_s - before.db_wait_s
+        self.db_busy_s = after.db_busy_s - before.db_busy_s
+        self.evictions = [a - b for a, b in zip(after.evictions, before.evictions, strict=True)]
+        self.expirations = [a - b for a, b in zip(after.expirations, before.expirations,
+                                                  strict=True)]
+        self.entries = list(after.entries)
+        self.db_queue = after.db_queue
+
+    def merge(self, other: Window) -> None:
+        """Add a later window to this one: counts add, gauges take the later value."""
+        for name in ("misses", "writes", "stale", "timeouts", "db_reads", "db_writes",
+                     "db_wait_s", "db_busy_s"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in ("tier_hits", "evictions", "expirations"):
+            setattr(self, name, [a + b for a, b in zip(getattr(self, name), getattr(other, name),
+                                                       strict=True)])
+        self.latency.merge(other.latency)
+        self.write_latency.merge(other.write_latency)
+        self.start = min(self.start, other.start)
+        self.end = max(self.end, other.end)
+        self.entries = list(other.entries)
+        self.db_queue = other.db_queue

@@ -1,0 +1,105 @@
+"""Cache tiers at run time: their stores (one per scope), expiry rules and the chains walked.
+
+A tier is shared by every app server (``scope = "shared"``, a Redis) or has one instance
+per app server (``"per-server"``, an in-process cache). Each app server walks a
+:class:`Chain`: its own instance of every tier, nearest first.
+
+An entry is a tuple ``(version, expires_at, loaded_at)``: the value's version, when it
+expires on the simulation clock, and when that value was read from the database. A fill
+from a lower tier keeps ``loaded_at`` (like HTTP's Date header), so remaining TTL,
+refresh-ahead, early recomputation and HTTP freshness follow from the entry alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..rng import UniformBuffer, stream
+from .policies import FOREVER, Store, make_store
+
+Entry = tuple[int, float, float]
+VERSION, EXPIRES, LOADED = 0, 1, 2
+
+
+def expiry_rule(ttl_s: float | None, jitter: float,
+                uniform: Callable[[], float]) -> Callable[[float], float]:
+    """When an entry stored at ``now`` expires: ``now + ttl × (1 ± jitter)``, or never."""
+    if ttl_s is None:
+        return lambda now: FOREVER
+    if not jitter:
+        return lambda now: now + ttl_s
+    return lambda now: now + ttl_s * (1.0 + jitter * (2.0 * uniform() - 1.0))
+
+
+class Tier:
+    """One tier of the scenario at run time: its store instances and how entries expire."""
+
+    def __init__(self, spec: Any, index: int, servers: int, seed: int):
+        self.spec = spec
+        self.index = index
+        self.name: str = spec.name
+        self.scope: str = spec.scope
+        self.latency_ms: float = spec.latency_ms
+        self.inherit_ttl: bool = spec.inherit_ttl
+        instances = servers if spec.scope == "per-server" else 1
+        # Server 0's instance draws from the stream a shared tier would use.
+        self.stores: list[Store] = [
+            make_store(spec.eviction, spec.capacity,
+                       stream(seed, f"tier:{spec.name}" + (f":{i}" if i else "")),
+                       samples=spec.samples, clock_ms=spec.lru_clock_ms)
+            for i in range(instances)]
+        self.expiry = expiry_rule(spec.ttl_s, spec.ttl_jitter,
+                                  UniformBuffer(stream(seed, f"ttl-jitter:{spec.name}")))
+
+    def store_for(self, server: int) -> Store:
+        return self.stores[server if len(self.stores) > 1 else 0]
+
+    @property
+    def evictions(self) -> int:
+        return sum(s.evictions for s in self.stores)
+
+    @property
+    def expirations(self) -> int:
+        return sum(s.expirations for s in self.stores)
+
+    @property
+    def entries(self) -> int:
+        return sum(len(s) for s in self.stores)
+
+    def flush(self) -> int:
+        """Empty every instance (a restart, FLUSHALL on a cache of one's own); entries dropped."""
+        return sum(s.clear() for s in self.stores)
+
+
+class Chain:
+    """The tier instances one app server walks, nearest first."""
+
+    def __init__(self, tiers: Sequence[Tier], server: int):
+        self.tiers = list(tiers)
+        self.server = server
+        self.stores: list[Store] = [t.store_for(server) for t in tiers]
+        self._fills = [(store.insert, tier.expiry, tier.inherit_ttl)
+                       for tier, store in zip(self.tiers, self.stores, strict=True)]
+
+    def fill(self, key: int, version: int, loaded_at: float, now: float,
+             levels: int | None = None, below_expires: float = FOREVER) -> None:
+        """Store a value in the first ``levels`` tiers (all by default); ``below_expires`` is
+        the expiry of the copy it came from, kept by tiers that inherit TTLs."""
+        for insert, expiry, inherit in (self._fills if levels is None else
+                                        self._fills[:levels]):
+            expires = expiry(now)
+            if inherit and below_expires < expires:
+                expires = below_expires
+            insert(key, (version, expires, loaded_at), now)
+
+    def delete(self, key: int) -> None:
+        """Remove ``key`` from every tier of this chain."""
+        for store in self.stores:
+            store.delete(key)
+
+
+def build(specs: Sequence[Any], servers: int, seed: int) -> tuple[list[Tier], list[Chain]]:
+    """The tiers of a scenario and one chain per app server."""
+    tiers = [Tier(spec, i, servers, seed) for i, spec in enumerate(specs)]
+    return tiers, [Chain(tiers, s) for s in range(servers)]

@@ -1,0 +1,81 @@
+"""What a read or write strategy is, and the context the engine gives it.
+
+The engine binds one read strategy and one write strategy at construction. A read that
+hits a tier is settled by the engine inline, with no simpy event; the read strategy is
+called only for a read that missed every tier (``miss``) and, if it says so, on hits
+(``on_hit``, e.g. to refresh ahead of expiry). The write strategy is called for every
+write. Strategies never import the engine: they work through :class:`Context`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from ..registry import Registry
+
+if TYPE_CHECKING:
+    from ..model.database import Database
+    from ..model.flights import Flights
+    from ..model.tiers import Chain, Tier
+
+
+class Hooks(Protocol):
+    """The scenario's protections, combined (see :mod:`simcache.protections`)."""
+
+    on_hit: Callable[..., bool] | None
+    on_miss: Callable[..., bool] | None
+    on_fill: Callable[..., bool] | None
+
+
+class Context(Protocol):
+    """What the engine offers strategies, protections and faults."""
+
+    scenario: Any
+    db: Database
+    tiers: list[Tier]
+    chains: list[Chain]
+    flights: Flights
+    hooks: Hooks
+
+    def now(self) -> float: ...
+    def schedule(self, delay_s: float, callback: Callable[[Any], None]) -> None: ...
+    def at(self, time_s: float, callback: Callable[[Any], None]) -> None: ...
+    def fill(self, server: int, key: int, version: int, loaded_at: float, now: float) -> bool: ...
+    def read_done(self, key: int, t0: float, now: float, version: int, measured: bool) -> None: ...
+    def read_failed(self, t0: float, now: float, measured: bool) -> None: ...
+    def write_done(self, t0: float, now: float, measured: bool) -> None: ...
+    def write_failed(self, t0: float, now: float, measured: bool) -> None: ...
+
+
+class ReadStrategy:
+    """How a read that missed every tier is served. One instance per run."""
+
+    name: ClassVar[str] = ""
+    #: Optional ``on_hit(key, t, server, level, entry, measured) -> bool``: called on every
+    #: hit; True means "treat this read as a miss: I will complete it".
+    on_hit: ClassVar[Callable[..., bool] | None] = None
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+
+    def miss(self, key: int, t: float, server: int, measured: bool) -> None:
+        """A read of ``key`` at ``t`` by app server ``server`` missed every tier."""
+        raise NotImplementedError
+
+
+class WriteStrategy:
+    """How a write reaches the database and the caches. One instance per run."""
+
+    name: ClassVar[str] = ""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+
+    def write(self, key: int, t: float, server: int, measured: bool) -> None:
+        """App server ``server`` writes ``key`` at ``t``."""
+        raise NotImplementedError
+
+
+READ_STRATEGIES: Registry[ReadStrategy] = Registry("read strategy")
+WRITE_STRATEGIES: Registry[WriteStrategy] = Registry("write strategy")

@@ -1,0 +1,40 @@
+"""Invalidate on write: update the database, then delete the key from the caches."""
+
+from __future__ import annotations
+
+from ..model.database import Database, Query
+from .base import WRITE_STRATEGIES, Context, WriteStrategy
+
+
+@WRITE_STRATEGIES.register
+class Invalidate(WriteStrategy):
+    """Update the row, then delete the key from the writer's tiers; the next read reloads it.
+
+    The delete reaches the shared tiers and the writing server's own per-server tiers;
+    other servers' local copies stay until they expire (or pub/sub tells them). The
+    write commits, deletes, and only then frees its connection.
+    """
+
+    name = "invalidate"
+
+    def write(self, key: int, t: float, server: int, measured: bool) -> None:
+        self.ctx.db.submit(InvalidateWrite(self.ctx, key, t, server, measured), t)
+
+
+class InvalidateWrite(Query):
+    """Commit a new version of ``key``, then delete it from the writer's chain."""
+
+    __slots__ = ("ctx", "key", "t0", "server", "measured")
+    is_write = True
+
+    def __init__(self, ctx: Context, key: int, t0: float, server: int, measured: bool):
+        self.ctx, self.key, self.t0, self.server, self.measured = ctx, key, t0, server, measured
+
+    def end(self, db: Database, now: float) -> None:
+        key = self.key
+        db.commit(key, db.issue(key), now)
+        self.ctx.chains[self.server].delete(key)
+        self.ctx.write_done(self.t0, now, self.measured)
+
+    def expire(self, db: Database, deadline: float) -> None:
+        self.ctx.write_failed(self.t0, deadline, self.measured)
