@@ -154,6 +154,27 @@ def test_policies_and_presets_are_listed(capsys):
     assert [line.split()[0] for line in capsys.readouterr().out.splitlines()] == list(PRESETS)
 
 
+def test_strategies_protections_faults_and_metrics_are_listed_from_their_registries(capsys):
+    from simcache.faults import FAULTS
+    from simcache.metrics import METRICS
+    from simcache.strategies import READ_STRATEGIES, WRITE_STRATEGIES
+
+    assert main(["strategies"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    listed = [line.split()[0] for line in out if line.startswith("  ")]
+    assert listed == [*READ_STRATEGIES, *WRITE_STRATEGIES]
+    assert out[0].startswith("read") and any(line.startswith("write") for line in out)
+    assert main(["faults"]) == 0
+    assert [line.split()[0] for line in capsys.readouterr().out.splitlines()] == list(FAULTS)
+    assert main(["protections"]) == 0
+    assert capsys.readouterr().out.strip()
+    assert main(["metrics"]) == 0
+    out = capsys.readouterr().out
+    for m in METRICS:
+        assert f"\n{m.key} " in out
+    assert "keyspace_hits" in out and "tier.<name>.hit_ratio" in out
+
+
 def test_doctor_reports_versions_widgets_and_redis(capsys):
     assert main(["doctor"]) == 0
     out = capsys.readouterr().out

@@ -145,14 +145,52 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return doctor()
 
 
-def cmd_policies(args: argparse.Namespace) -> int:
-    from ..model.policies import POLICIES
+def _first_line(cls: type) -> str:
+    """What a registered class does: the first line of its module's docstring (or its own)."""
+    module = sys.modules.get(cls.__module__)
+    doc = (module.__doc__ if module and module.__doc__ else cls.__doc__) or ""
+    return doc.strip().splitlines()[0] if doc.strip() else ""
 
-    width = max(len(name) for name in POLICIES)
-    for name, cls in POLICIES.items():
-        module = sys.modules.get(cls.__module__)
-        doc = (module.__doc__ if module and module.__doc__ else cls.__doc__) or ""
-        print(f"{name:<{width}}  {doc.strip().splitlines()[0] if doc.strip() else ''}")
+
+def _registries(kind: str) -> list[tuple[str, Any]]:
+    """The registries a listing command shows, each with its heading ('' for none)."""
+    if kind == "policies":
+        from ..model.policies import POLICIES
+        return [("", POLICIES)]
+    if kind == "strategies":
+        from ..strategies import READ_STRATEGIES, WRITE_STRATEGIES
+        return [("read (strategy.read)", READ_STRATEGIES),
+                ("write (strategy.write)", WRITE_STRATEGIES)]
+    if kind == "protections":
+        from ..protections import PROTECTIONS
+        return [("", PROTECTIONS)]
+    from ..faults import FAULTS
+    return [("", FAULTS)]
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    sections = _registries(args.command)
+    for title, registry in sections:
+        if title:
+            print(title)
+        indent = "  " if title else ""
+        if not registry:
+            print(f"{indent}(none yet)")
+        width = max((len(name) for name in registry), default=0)
+        for name, cls in registry.items():
+            print(f"{indent}{name:<{width}}  {_first_line(cls)}")
+    return 0
+
+
+def cmd_metrics(args: argparse.Namespace) -> int:
+    from ..metrics import METRICS, TIER_METRICS
+
+    rows = [(m.key, m.unit, m.redis or "", m.about) for m in METRICS]
+    rows += [(f"tier.<name>.{m.key}", m.unit, m.redis or "", m.about) for m in TIER_METRICS]
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    print(f"{'figure':<{widths[0]}}  {'unit':<{widths[1]}}  {'Redis INFO':<{widths[2]}}  meaning")
+    for key, unit, redis, about in rows:
+        print(f"{key:<{widths[0]}}  {unit:<{widths[1]}}  {redis:<{widths[2]}}  {about}")
     return 0
 
 
@@ -201,8 +239,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_sweep)
     p = sub.add_parser("doctor", help="versions, widget support and which Redis the course uses")
     p.set_defaults(func=cmd_doctor)
-    p = sub.add_parser("policies", help="list the eviction policies")
-    p.set_defaults(func=cmd_policies)
+    for name, text in (("policies", "list the eviction policies"),
+                       ("strategies", "list the read and write strategies"),
+                       ("protections", "list the protections (scenario: protections = [...])"),
+                       ("faults", "list the faults (scenario: faults = [...])")):
+        sub.add_parser(name, help=text).set_defaults(func=cmd_list)
+    p = sub.add_parser("metrics", help="list every reported figure: unit, Redis name, meaning")
+    p.set_defaults(func=cmd_metrics)
     p = sub.add_parser("presets", help="list the named scenarios")
     p.set_defaults(func=cmd_presets)
     p = sub.add_parser("schema", help="print the JSON Schema of scenario files (for editors)")

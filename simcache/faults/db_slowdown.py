@@ -1,4 +1,4 @@
-"""Database slowdown: queries take ``factor`` times longer from ``at_s`` to ``until_s``."""
+"""Database slowdown: queries take a factor longer for a while (a lock, a vacuum, a neighbour)."""
 
 from __future__ import annotations
 

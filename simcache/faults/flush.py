@@ -1,4 +1,4 @@
-"""Flush: empty one tier at a moment (a restart, a deploy, FLUSHALL on one's own cache)."""
+"""Flush: empty one tier at a moment (a restart, a deploy, a cache wiped on purpose)."""
 
 from __future__ import annotations
 

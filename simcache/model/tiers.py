@@ -68,7 +68,7 @@ class Tier:
         return sum(len(s) for s in self.stores)
 
     def flush(self) -> int:
-        """Empty every instance (a restart, FLUSHALL on a cache of one's own); entries dropped."""
+        """Empty every instance (a restart, a wipe); returns how many entries were dropped."""
         return sum(s.clear() for s in self.stores)
 
 

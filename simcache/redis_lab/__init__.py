@@ -26,7 +26,13 @@ redis and fakeredis are imported inside functions only, so importing this packag
 
 from __future__ import annotations
 
-from .cache_aside import CACHE_ASIDE_LUA, cache_aside_load, zipf_keys
+from .cache_aside import (
+    CACHE_ASIDE_LUA,
+    TimedReplay,
+    cache_aside_load,
+    cache_aside_replay,
+    zipf_keys,
+)
 from .choice import ENV_VARS, FAKE_URLS, RedisPlan, plan
 from .connection import (
     COMMAND_TIMEOUT_S,
@@ -46,7 +52,13 @@ from .connection import (
     private_lab,
 )
 from .errors import RedisUnavailable
-from .eviction import SIMULATOR_POLICY, EvictionComparison, EvictionRun, eviction_vs_simulator
+from .eviction import (
+    SIMULATOR_POLICY,
+    EvictionComparison,
+    EvictionRun,
+    eviction_vs_simulator,
+    simulator_scenario,
+)
 from .failure import FailureDemo, server_failure_demo
 from .locking import ALL_MISSED_WAIT_S, StampedeResult, stampede
 from .monitoring import InfoReport, info_hit_ratio
@@ -82,8 +94,9 @@ __all__ = [
     "PIPELINE_KEYS_UNDER_MAXMEMORY", "PipelineResult", "pipelining",
     "ALL_MISSED_WAIT_S", "StampedeResult", "stampede",
     "InvalidationEvent", "InvalidationDemo", "LocalCache", "pubsub_invalidation",
-    "CACHE_ASIDE_LUA", "zipf_keys", "cache_aside_load",
+    "CACHE_ASIDE_LUA", "zipf_keys", "cache_aside_load", "cache_aside_replay", "TimedReplay",
     "InfoReport", "info_hit_ratio",
     "SIMULATOR_POLICY", "EvictionRun", "EvictionComparison", "eviction_vs_simulator",
+    "simulator_scenario",
     "FailureDemo", "server_failure_demo",
 ]

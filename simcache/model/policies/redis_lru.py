@@ -2,31 +2,49 @@
 
 from __future__ import annotations
 
+import zlib
 from bisect import bisect_left
 from collections.abc import Hashable
 from typing import Any
 
-from .base import FOREVER, SampledKeys, Store
+from .base import FOREVER, Store
 from .registry import register
 
-POOL_SIZE = 16  # EVPOOL_SIZE in Redis's evict.c
+POOL_SIZE = 16          # EVPOOL_SIZE in Redis's evict.c
+_INITIAL_BUCKETS = 4    # DICT_HT_INITIAL_SIZE in dict.h
+_MIN_FILL_PERCENT = 10  # HASHTABLE_MIN_FILL in server.h: below it, the table shrinks
+_MASK64 = (1 << 64) - 1
+
+
+def _hash(key: Hashable) -> int:
+    """A 64-bit hash that is the same in every process (splitmix64's finaliser)."""
+    x = key if isinstance(key, int) else zlib.crc32(repr(key).encode())
+    x = (x + 0x9E3779B97F4A7C15) & _MASK64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return x ^ (x >> 31)
 
 
 @register
-class RedisLRU(SampledKeys, Store):
-    """``allkeys-lru`` as Redis implements it (``evict.c``, ``maxmemory-samples``).
+class RedisLRU(Store):
+    """``allkeys-lru`` as Redis implements it (``evict.c``, ``dict.c``, ``maxmemory-samples``).
 
     Every access stamps the key with Redis's LRU clock, which ticks once per
     ``clock_ms`` (``LRU_CLOCK_RESOLUTION``, 1,000 ms in Redis) of simulation time; a key's
     idle time is the clock now minus its stamp, so keys touched within the same tick look
-    equally idle. Each eviction samples ``samples`` keys (default 5) into a pool of up to
-    16 candidates kept across evictions, in ascending idle time as measured when each was
-    sampled; a new candidate goes before those with the same idle time, a full pool
-    refuses one no idler than its least idle entry, and the idlest pooled key that still
-    exists is evicted. With ``clock_ms = 0`` the clock counts accesses instead, so idle
-    times never tie (exact recency). Its hit ratio lies between RANDOM and LRU: close to
-    LRU when keys' idle times differ by whole ticks, close to RANDOM when the whole cache
-    turns over within one tick (Redis documentation, "Key eviction").
+    equally idle. With ``clock_ms = 0`` the clock counts accesses instead, so idle times
+    never tie (exact recency).
+
+    Each eviction samples ``samples`` keys (default 5) the way ``dictGetSomeKeys`` does:
+    from a random bucket of the key table, walking on through consecutive buckets and
+    taking every key of each chain, newest first (Redis adds a key at the head of its
+    bucket's chain; the table doubles when full and shrinks below 10 % fill). Sampled keys
+    enter a pool of up to 16 candidates kept across evictions, in ascending idle time as
+    measured when each was sampled: a newcomer goes before those as idle as it, a full
+    pool refuses one no idler than its least idle entry, and the idlest pooled key that
+    still exists is evicted. Its hit ratio lies between RANDOM and LRU: close to LRU when
+    keys' idle times differ by whole ticks, close to (or, with every stamp tied, a little
+    below) RANDOM when the whole cache turns over within one tick.
     """
 
     name = "redis-lru"
@@ -39,17 +57,18 @@ class RedisLRU(SampledKeys, Store):
         self.samples = samples
         self.clock_ms = clock_ms
         self._tick_s = clock_ms / 1000.0
-        self._init_sampling()
         self._now = 0.0
         self._accesses = 0
         self._stamp: dict[Hashable, float] = {}
+        self._hashes: dict[Hashable, int] = {}
+        self._table: list[list[Hashable]] = [[] for _ in range(_INITIAL_BUCKETS)]
         # The pool, ascending by idle time as measured when each key was sampled.
         self._idles: list[float] = []
         self._pooled: list[Hashable] = []
 
     # -- the LRU clock --------------------------------------------------------------------
     # Stamps are ticks of the clock (floats of whole values) or, with clock_ms = 0, a
-    # count of accesses. get() and insert() are written out in full to keep hits cheap.
+    # count of accesses. get() is written out in full to keep hits cheap.
     def _stamp_now(self) -> float:
         if self._tick_s:
             return self._now // self._tick_s
@@ -73,32 +92,68 @@ class RedisLRU(SampledKeys, Store):
             self._now = now
         Store.insert(self, key, entry, now)
 
-    def _on_insert(self, key: Hashable) -> None:
-        self._track(key)
-        self._stamp[key] = self._stamp_now()
-
     def _on_hit(self, key: Hashable) -> None:
         self._stamp[key] = self._stamp_now()
 
+    # -- the key table (dict.c) ---------------------------------------------------------
+    def _on_insert(self, key: Hashable) -> None:
+        self._stamp[key] = self._stamp_now()
+        if len(self._data) - 1 >= len(self._table):  # _dictExpandIfNeeded, before adding
+            self._rehash(2 * len(self._table))
+        h = self._hashes[key] = _hash(key)
+        self._table[h & (len(self._table) - 1)].insert(0, key)
+
     def _on_remove(self, key: Hashable) -> None:
-        self._untrack(key)
         del self._stamp[key]
+        h = self._hashes.pop(key)
+        self._table[h & (len(self._table) - 1)].remove(key)
+        size = len(self._table)
+        if size > _INITIAL_BUCKETS and len(self._data) * 100 < _MIN_FILL_PERCENT * size:
+            self._rehash(max(_INITIAL_BUCKETS, 1 << max(0, len(self._data) - 1).bit_length()))
+
+    def _rehash(self, size: int) -> None:
+        """Move every key to a table of ``size`` buckets as dictRehash does: old buckets
+        in order, each chain from its head, each key to the head of its new chain."""
+        table: list[list[Hashable]] = [[] for _ in range(size)]
+        mask, hashes = size - 1, self._hashes
+        for chain in self._table:
+            for key in chain:
+                table[hashes[key] & mask].insert(0, key)
+        self._table = table
+
+    def _sample(self) -> list[Hashable]:
+        """``dictGetSomeKeys``: about ``samples`` keys from consecutive buckets."""
+        table, uniform = self._table, self._uniform
+        size = len(table)
+        mask = size - 1
+        count = min(self.samples, len(self._data))
+        out: list[Hashable] = []
+        steps = count * 10
+        i = int(uniform() * size)
+        empty = 0
+        while len(out) < count and steps:
+            steps -= 1
+            chain = table[i]
+            if not chain:
+                empty += 1
+                if empty >= 5 and empty > count:  # a long empty stretch: jump elsewhere
+                    i = int(uniform() * size)
+                    empty = 0
+            else:
+                empty = 0
+                for key in chain:
+                    out.append(key)
+                    if len(out) == count:
+                        return out
+            i = (i + 1) & mask
+        return out
 
     # -- eviction ---------------------------------------------------------------------------
     def _populate(self) -> None:
         """``evictionPoolPopulate``: offer a sample of keys to the pool."""
-        idles, pooled, stamp, keys = self._idles, self._pooled, self._stamp, self._keys
-        n = len(keys)
-        if self.samples >= n:  # dictGetSomeKeys returns every key when asked for as many
-            sample = list(keys)
-        else:  # ... and distinct keys otherwise
-            sample = []
-            for u in self._uniform.take(self.samples):
-                key = keys[int(u * n)]
-                if key not in sample:
-                    sample.append(key)
+        idles, pooled, stamp = self._idles, self._pooled, self._stamp
         now = self._now // self._tick_s if self._tick_s else self._accesses
-        for key in sample:
+        for key in self._sample():
             idle = now - stamp[key]
             k = bisect_left(idles, idle)  # before every entry at least as idle
             if len(idles) < POOL_SIZE:
