@@ -58,11 +58,14 @@ $(STAMP): pyproject.toml
 
 # The server's root is the repository (README, examples/, notebooks/ in the file browser);
 # default_url makes both the launched browser and the printed URL open the first notebook.
-# news_url=None: no "receive official Jupyter news?" prompt, no feed fetched.
+# .jupyter/labconfig holds the lab's own setting overrides: never ask about (or fetch)
+# Jupyter news, never check for updates, so no pop-up greets a learner; news_url=None
+# also stops the feed.
 START_NOTEBOOK := notebooks/00-start-here.ipynb
 lab: venv
-	$(VENV)/bin/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir='$(CURDIR)' \
-	    --LabApp.default_url=/lab/tree/$(START_NOTEBOOK) --LabApp.news_url=None $(LAB_ARGS)
+	JUPYTER_CONFIG_PATH='$(CURDIR)/.jupyter' $(VENV)/bin/jupyter lab $(ROOT_FLAG) \
+	    --ServerApp.root_dir='$(CURDIR)' --LabApp.default_url=/lab/tree/$(START_NOTEBOOK) \
+	    --LabApp.news_url=None $(LAB_ARGS)
 
 test: venv
 	$(VENV)/bin/ruff check .

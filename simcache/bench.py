@@ -47,6 +47,17 @@ from .rng import stream
 from .scenario import Database, Scenario, Workload
 
 SECTIONS = ("full", "replay", "memory", "slider")
+#: Figures measured before the engine gained its extension points, printed beside today's
+#: (machines differ: compare the ratios to the naive model, not the requests/s).
+EARLIER = Path(__file__).resolve().parent.parent / "benchmarks" / "before-extension-points.json"
+
+
+def earlier_figures(path: Path = EARLIER) -> dict[str, Any] | None:
+    """The earlier run's figures, if the file is there (a source checkout)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 SPEEDUP_TARGET = 3.0  # full model vs the naive baseline, requests/s
 SLIDER_TARGET_S = 0.3
 MEMORY_TOLERANCE = 0.10
@@ -275,6 +286,7 @@ def render_full(data: dict[str, Any]) -> str:
         "",
         table(["", "simcache", "naive simpy", "ratio"], rows),
         f"   target >= {data['target']:g}x: {verdict}",
+        *_earlier_full(data),
         "",
         f"   Same model? measured part of the {m:,}-request run:",
         table(["", "simcache", "naive simpy", "difference"], [
@@ -292,6 +304,21 @@ def render_full(data: dict[str, Any]) -> str:
         "   database; simcache adds it to the recorded latency instead)",
     ]
     return "\n".join(lines)
+
+
+def _earlier_full(data: dict[str, Any]) -> list[str]:
+    before = earlier_figures()
+    if before is None:
+        return []
+    full = before["full"]
+    env = before["environment"]
+    return [
+        f"   before the extension points (commit {before['commit'][:7]}, {env['when'][:10]}, "
+        f"{env['machine']}):",
+        f"     simcache {_int(full['simcache_rps'])} requests/s, naive "
+        f"{_int(full['naive_rps'])}: {full['speedup']:.2f}x; now {data['speedup']:.2f}x "
+        f"({data['speedup'] / full['speedup'] - 1:+.0%} on the ratio)",
+    ]
 
 
 # -- 2. eviction-only replay vs libCacheSim ----------------------------------------------
@@ -522,11 +549,20 @@ def render_slider(data: dict[str, Any]) -> str:
              f"{r['median_s']:.3f}", f"{max(r['seconds']):.3f}", f"{target:g}",
              f"{target / r['median_s']:.2f}x",
              "meets" if r["median_s"] < target else "MISSES"] for r in data["rows"]]
+    before = (earlier_figures() or {}).get("slider", {})
+    if before:
+        for row, r in zip(rows, data["rows"], strict=True):
+            earlier = before.get(r["scenario"])
+            row.insert(3, f"{earlier:.3f}" if earlier is not None else "-")
+    headers = ["scenario", "requests", "median s", "max s", "target s", "headroom", ""]
+    if before:
+        headers.insert(3, "before s")
     return "\n".join([
         f"4. Slider re-run: simcache.run of each control's starting scenario "
-        f"(median of {data['repeat']}, after one untimed run)",
+        f"(median of {data['repeat']}, after one untimed run"
+        + ("; 'before s': the median before the extension points" if before else "") + ")",
         "",
-        table(["scenario", "requests", "median s", "max s", "target s", "headroom", ""], rows),
+        table(headers, rows),
     ])
 
 

@@ -233,3 +233,22 @@ def test_schema_is_json_schema_that_editors_can_check_files_with(capsys):
     tier = schema["$defs"]["Tier"]["properties"]
     assert tier["eviction"]["enum"] == list(sc.POLICIES)
     assert tier["capacity"]["minimum"] == 0
+
+
+EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_every_example_is_valid_against_the_shipped_schema_and_runs(path, capsys):
+    import jsonschema
+
+    shipped = json.loads((path.parent / "scenario.schema.json").read_text())
+    assert main(["schema"]) == 0
+    assert json.loads(capsys.readouterr().out) == shipped, \
+        "examples/scenario.schema.json is stale: simcache schema > examples/scenario.schema.json"
+    assert path.read_text().startswith("#:schema ./scenario.schema.json\n")
+    scenario = sc.Scenario.load(path)
+    assert not list(jsonschema.Draft202012Validator(shipped).iter_errors(scenario.to_dict()))
+    short = scenario.with_values({"workload.warmup_requests": 1_000,
+                                  "workload.requests": 5_000})
+    assert sc.run(short).summary["requests"] == 4_000

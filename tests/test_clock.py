@@ -9,7 +9,6 @@ from importlib import metadata
 import simpy
 
 from simcache.engine import Clock
-from simcache.engine.clock import Call
 
 
 def test_simpy_is_the_major_version_the_clock_was_written_for():
@@ -17,7 +16,7 @@ def test_simpy_is_the_major_version_the_clock_was_written_for():
 
 
 def test_simpy_keeps_its_schedule_as_a_heap_of_time_priority_id_event():
-    """What Clock.advance and Clock.call_later rely on: ``_queue`` is a list used as a heap
+    """What Clock.advance, Clock.step and Clock.call_at rely on: ``_queue`` is a list used as a heap
     of (time, priority, id, event) tuples, ``_now`` is the time ``now`` reports, ``_eid``
     numbers events, and step() pops the earliest and runs its ``callbacks``."""
     env = simpy.Environment()
@@ -46,10 +45,10 @@ def test_advance_runs_what_is_due_then_stands_at_the_time():
     assert log == [("a", 1.0), ("b", 3.0)] and clock.now == 10.0
 
 
-def test_call_later_is_an_event_simpy_runs_in_time_order_with_its_own():
+def test_call_at_is_a_timer_run_in_time_order_with_simpys_own_events():
     clock = Clock()
     log = []
-    clock.call_later(2.0, lambda call: log.append(("call", call.arg, call.time, clock.now)), "x")
+    clock.call_at(2.0, lambda when, arg: log.append(("call", arg, when, clock.now)), "x")
 
     def process():
         yield clock.timeout(1.0)
@@ -71,4 +70,13 @@ def test_at_schedules_on_absolute_time_and_now_if_past():
     clock.at(1.0, lambda e: log.append(clock.now))  # already past: runs at once
     clock.run()
     assert log == [5.0, 7.5]
-    assert Call.__slots__ == ("callbacks", "_ok", "time", "arg")
+
+
+def test_advance_runs_timers_and_processes_alike():
+    clock = Clock()
+    log = []
+    clock.call_at(1.5, lambda when, arg: log.append((arg, when)), "timer")
+    clock.after(1.0, lambda e: log.append(("event", clock.now)))
+    clock.call_at(3.0, lambda when, arg: log.append((arg, when)), "late")
+    assert clock.advance(2.0) == 3.0
+    assert log == [("event", 1.0), ("timer", 1.5)] and clock.now == 2.0

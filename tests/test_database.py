@@ -28,7 +28,7 @@ class Logged(Query):
 
 def database(connections=1, service_s=1.0, timeout_s=None, keys=10):
     clock = Clock()
-    return clock, Database(clock.call_later, connections, lambda: service_s, keys, timeout_s)
+    return clock, Database(clock.call_at, connections, lambda: service_s, keys, timeout_s)
 
 
 def test_queries_take_free_connections_at_once_and_the_rest_wait_in_order():

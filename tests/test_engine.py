@@ -68,24 +68,24 @@ GOLDEN = {
         "requests": 15000,
         "reads": 15000,
         "writes": 0,
-        "hits": 11491,
-        "misses": 3509,
-        "hit_ratio": 0.7660666666666667,
-        "db_reads": 3509,
+        "hits": 11495,
+        "misses": 3505,
+        "hit_ratio": 0.7663333333333333,
+        "db_reads": 3505,
         "db_writes": 0,
-        "db_reads_per_s": 236.29423510406502,
+        "db_reads_per_s": 236.02487718431118,
         "db_writes_per_s": 0.0,
-        "db_utilization": 0.2974747665006995,
-        "db_wait_mean_ms": 0.006960677047850432,
-        "latency_mean_ms": 2.669155950775249,
-        "latency_p50_ms": 0.5499999999999998,
+        "db_utilization": 0.29756817876657826,
+        "db_wait_mean_ms": 0.007473399296967676,
+        "latency_mean_ms": 2.6662132406187684,
+        "latency_p50_ms": 0.5499999999999999,
         "latency_p95_ms": 16.295910290201896,
         "latency_p99_ms": 31.80739716290118,
         "latency_max_ms": 96.30056775928026,
         "write_latency_mean_ms": 0.0,
         "write_latency_p50_ms": 0.0,
         "write_latency_p99_ms": 0.0,
-        "evictions": 11029,
+        "evictions": 11026,
         "expirations": 0,
         "stale_reads": 0,
         "stale_ratio": 0.0,
@@ -94,15 +94,15 @@ GOLDEN = {
         "duration_s": 14.850129536400331,
         "throughput_rps": 1010.092199076938,
         "tier.local.lookups": 15000,
-        "tier.local.hits": 7223,
-        "tier.local.hit_ratio": 0.4815333333333333,
+        "tier.local.hits": 7224,
+        "tier.local.hit_ratio": 0.4816,
         "tier.local.evictions": 7778,
         "tier.local.expirations": 0,
         "tier.local.entries": 200,
-        "tier.redis.lookups": 7777,
-        "tier.redis.hits": 4268,
-        "tier.redis.hit_ratio": 0.5487977369165488,
-        "tier.redis.evictions": 3251,
+        "tier.redis.lookups": 7776,
+        "tier.redis.hits": 4271,
+        "tier.redis.hit_ratio": 0.5492541152263375,
+        "tier.redis.evictions": 3248,
         "tier.redis.expirations": 0,
         "tier.redis.entries": 2000,
         "timeseries_rows": 75,
@@ -447,9 +447,9 @@ class _CountingSchedule:
         self.total = 0
         self.at_measuring = None
         # Events reach simpy's heap two ways: simpy's own schedule() (timeouts, processes)
-        # and the clock's call_later() (query completions). Count both.
+        # and the clock's call_at() (query completions). Count both.
         original_schedule = Clock.schedule
-        original_call_later = Clock.call_later
+        original_call_at = Clock.call_at
         original_start = engine.Simulation._start_measuring
         counter = self
 
@@ -457,16 +457,16 @@ class _CountingSchedule:
             counter.total += 1
             return original_schedule(env, event, priority, delay)
 
-        def call_later(env, delay, callback, arg):
+        def call_at(env, when, callback, arg):
             counter.total += 1
-            return original_call_later(env, delay, callback, arg)
+            return original_call_at(env, when, callback, arg)
 
         def start(sim, t):
             counter.at_measuring = counter.total
             return original_start(sim, t)
 
         monkeypatch.setattr(Clock, "schedule", schedule)
-        monkeypatch.setattr(Clock, "call_later", call_later)
+        monkeypatch.setattr(Clock, "call_at", call_at)
         monkeypatch.setattr(engine.Simulation, "_start_measuring", start)
 
     @property

@@ -87,23 +87,23 @@ def scenario(read="cache-aside", write="invalidate", protections=(), tiers=None,
 def count_events(monkeypatch, scenario: sc.Scenario) -> tuple[dict, int]:
     """Run ``scenario``; return its summary and the simpy events scheduled after warm-up."""
     seen = {"total": 0, "at_start": None}
-    schedule, call_later = Clock.schedule, Clock.call_later
+    schedule, call_at = Clock.schedule, Clock.call_at
     start = Simulation._start_measuring
 
     def counting_schedule(env, *args, **kwargs):
         seen["total"] += 1
         return schedule(env, *args, **kwargs)
 
-    def counting_call_later(env, *args):
+    def counting_call_at(env, *args):
         seen["total"] += 1
-        return call_later(env, *args)
+        return call_at(env, *args)
 
     def counting_start(sim, t):
         seen["at_start"] = seen["total"]
         return start(sim, t)
 
     monkeypatch.setattr(Clock, "schedule", counting_schedule)
-    monkeypatch.setattr(Clock, "call_later", counting_call_later)
+    monkeypatch.setattr(Clock, "call_at", counting_call_at)
     monkeypatch.setattr(Simulation, "_start_measuring", counting_start)
     summary = sc.run(scenario).summary
     return summary, seen["total"] - seen["at_start"]

@@ -353,5 +353,6 @@ def test_from_dict_rejects_a_non_mapping():
 def test_describe_is_one_readable_line():
     text = sc.Scenario.from_dict(CUSTOM).describe()
     assert "\n" not in text
-    assert "3,000 requests" in text and "l1[20 lfu ttl 2.5s]" in text
+    assert "3,000 requests" in text and "l1[20 lfu ttl 2.5s per server]" in text
+    assert "3 app servers" in text and "timeout 250 ms" in text and "flush shared at 5 s" in text
     assert "no cache" in sc.Scenario.from_dict({"tiers": []}).describe()

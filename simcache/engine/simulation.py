@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from itertools import repeat
 from typing import Any
 
 import pandas as pd
@@ -44,7 +45,7 @@ class Simulation:
         self.scenario = scenario
         seed, wl, db = scenario.seed, scenario.workload, scenario.database
         self.clock = Clock()
-        self.db = Database(self.clock.call_later, db.concurrency,
+        self.db = Database(self.clock.call_at, db.concurrency,
                            ServiceTimes(stream(seed, "db-service"), db.latency_ms / 1000.0,
                                         db.service == "constant"),
                            wl.keys, None if db.timeout_ms is None else db.timeout_ms / 1000.0)
@@ -167,9 +168,11 @@ class Simulation:
         hooks = self.hooks
         on_hit, on_fill = hooks.on_hit, hooks.on_fill
         miss, write = self.read.miss, self.write.write
-        server = 0
+        stand = clock.stand
+        several = servers is not None
         misses = n_writes = stale = 0
-        for i, t in enumerate(times):
+        for t, key, is_write, server in zip(times, keys, writes or repeat(False),
+                                            servers or repeat(0), strict=False):
             if t >= boundary:
                 window.misses += misses
                 window.writes += n_writes
@@ -182,12 +185,10 @@ class Simulation:
                 next_due = next_time()
             if t >= next_due:
                 next_due = advance(t)
-            key = keys[i]
-            if servers is not None:
-                server = servers[i]
+            if several:
                 chain, lookup = chains[server], lookups[server]
-            if writes is not None and writes[i]:
-                advance(t)  # stand at t: the write's events are scheduled from now
+            if is_write:
+                stand(t)  # nothing is due before t: the write's events are scheduled from t
                 n_writes += 1
                 write(key, t, server, measured)
                 next_due = next_time()
@@ -196,7 +197,7 @@ class Simulation:
                 entry = get(key, t)
                 if entry is not None:
                     if on_hit is not None:
-                        advance(t)
+                        stand(t)
                         taken = on_hit(key, t, server, level, entry, measured)
                         next_due = next_time()
                         if taken:  # a protection serves it as a miss (an early refresh)
@@ -211,7 +212,7 @@ class Simulation:
                         chain.fill(key, entry[0], entry[2], t, level, entry[1])
                     break
             else:
-                advance(t)
+                stand(t)
                 misses += 1
                 miss(key, t, server, measured)
                 next_due = next_time()

@@ -26,6 +26,10 @@ class FaultOptions(Section):
     at_s: float = Field(0.0, ge=0, description="when it strikes, in simulated seconds from "
                                                "the start of the run (warm-up included)")
 
+    def describe(self) -> str:
+        """A few words for one-line summaries: "flush redis at 40 s"."""
+        return f"{self.kind} at {self.at_s:g} s"
+
 
 class Fault:
     """One fault at run time."""

@@ -16,6 +16,9 @@ class DbSlowdownOptions(FaultOptions):
     factor: float = Field(gt=0, le=10_000,
                           description="service times are multiplied by this meanwhile")
 
+    def describe(self) -> str:
+        return f"DB ×{self.factor:g} slower from {self.at_s:g} to {self.until_s:g} s"
+
     @model_validator(mode="after")
     def _window(self) -> Any:
         if self.until_s <= self.at_s:

@@ -13,6 +13,9 @@ class FlushOptions(FaultOptions):
     kind: Literal["flush"] = "flush"
     tier: str = Field(description="name of the tier to empty (every instance of it)")
 
+    def describe(self) -> str:
+        return f"flush {self.tier} at {self.at_s:g} s"
+
 
 @FAULTS.register
 class Flush(Fault):

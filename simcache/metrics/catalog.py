@@ -125,7 +125,7 @@ METRICS: tuple[Metric, ...] = (
            lambda w, s: ratio(w.stale, w.reads), series=False),
     Metric("timeouts", "requests", "sum",
            "requests that waited longer than database.timeout_ms and failed",
-           lambda w, s: w.timeouts),
+           lambda w, s: w.timeouts, headline="timeouts"),
     Metric("timeout_ratio", "fraction", "ratio", "timeouts / requests",
            lambda w, s: ratio(w.timeouts, w.requests), series=False),
     Metric("duration_s", "s", "length", "measured time: from the end of warm-up to the last "

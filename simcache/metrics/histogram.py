@@ -14,8 +14,11 @@ from collections.abc import Iterable
 
 import numpy as np
 
+_log = math.log
+
 _REL = 0.01  # bucket width: values within 1% share a bucket
 _LOG_BASE = math.log1p(_REL)
+_PER_LOG = 1.0 / _LOG_BASE
 _LOWEST = 1e-6  # values at or below this (zero included) share the first bucket
 _OFFSET = -math.floor(math.log(_LOWEST) / _LOG_BASE) + 1
 BUCKETS = _OFFSET + math.floor(math.log(1e9) / _LOG_BASE) + 1  # up to 1e9: 3,473 buckets
@@ -48,7 +51,7 @@ class Histogram:
         if self._count is None:
             self._allocate()
         if value > _LOWEST:
-            b = math.floor(math.log(value) / _LOG_BASE) + _OFFSET
+            b = int(_log(value) * _PER_LOG + _OFFSET)  # positive here, so int() is floor()
             if b >= BUCKETS:
                 b = BUCKETS - 1
         else:

@@ -70,13 +70,13 @@ class Database:
     differences per interval.
     """
 
-    def __init__(self, call_later: Callable[[float, Callable[[Any], None], Any], None],
+    def __init__(self, call_at: Callable[[float, Callable[[float, Any], None], Any], None],
                  concurrency: int, service: Callable[[], float], keys: int,
                  timeout_s: float | None = None):
         if concurrency < 1:
             raise ValueError(f"concurrency = {concurrency!r}: must be >= 1")
-        # call_later(delay, callback, query): the one event a query costs, its service time
-        self._call_later = call_later
+        # call_at(when, callback, query): the one event a query costs, the end of its service
+        self._call_at = call_at
         self.capacity = concurrency
         self.free = concurrency
         self.service = service
@@ -139,10 +139,9 @@ class Database:
         self._inflight += 1
         self._inflight_start_sum += now
         query.begin(self, now)
-        self._call_later(self.service() * self.slowdown, self._finish, query)
+        self._call_at(now + self.service() * self.slowdown, self._finish, query)
 
-    def _finish(self, call: Any) -> None:
-        query, now = call.arg, call.time
+    def _finish(self, now: float, query: Query) -> None:
         self._inflight -= 1
         self._inflight_start_sum -= query.started_at
         self._busy_done_s += now - query.started_at

@@ -23,10 +23,10 @@ VERSION, EXPIRES, LOADED = 0, 1, 2
 
 
 def expiry_rule(ttl_s: float | None, jitter: float,
-                uniform: Callable[[], float]) -> Callable[[float], float]:
-    """When an entry stored at ``now`` expires: ``now + ttl × (1 ± jitter)``, or never."""
+                uniform: Callable[[], float]) -> Callable[[float], float] | None:
+    """When an entry stored at ``now`` expires: ``now + ttl × (1 ± jitter)``; None: never."""
     if ttl_s is None:
-        return lambda now: FOREVER
+        return None
     if not jitter:
         return lambda now: now + ttl_s
     return lambda now: now + ttl_s * (1.0 + jitter * (2.0 * uniform() - 1.0))
@@ -79,16 +79,17 @@ class Chain:
         self.tiers = list(tiers)
         self.server = server
         self.stores: list[Store] = [t.store_for(server) for t in tiers]
-        self._fills = [(store.insert, tier.expiry, tier.inherit_ttl)
-                       for tier, store in zip(self.tiers, self.stores, strict=True)]
+        fills = [(store.insert, tier.expiry, tier.inherit_ttl)
+                 for tier, store in zip(self.tiers, self.stores, strict=True)]
+        self._fills_upto = [fills[:n] for n in range(len(fills) + 1)]  # the nearest n
 
     def fill(self, key: int, version: int, loaded_at: float, now: float,
              levels: int | None = None, below_expires: float = FOREVER) -> None:
         """Store a value in the first ``levels`` tiers (all by default); ``below_expires`` is
         the expiry of the copy it came from, kept by tiers that inherit TTLs."""
-        for insert, expiry, inherit in (self._fills if levels is None else
-                                        self._fills[:levels]):
-            expires = expiry(now)
+        fills = self._fills_upto[-1 if levels is None else levels]
+        for insert, expiry, inherit in fills:
+            expires = FOREVER if expiry is None else expiry(now)
             if inherit and below_expires < expires:
                 expires = below_expires
             insert(key, (version, expires, loaded_at), now)

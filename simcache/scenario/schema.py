@@ -270,12 +270,20 @@ class Scenario(Section):
                "hotspot": f"hotspot({w.hot_key_fraction:.0%} keys get "
                           f"{w.hot_traffic_fraction:.0%})"}[w.popularity]
         tiers = " → ".join(f"{t.name}[{t.capacity} {t.eviction}"
-                           f"{'' if t.ttl_s is None else f' ttl {t.ttl_s:g}s'}]"
+                           f"{'' if t.ttl_s is None else f' ttl {t.ttl_s:g}s'}"
+                           f"{' per server' if t.scope == 'per-server' else ''}]"
                            for t in self.tiers) or "no cache"
         length = f"{w.requests:,} requests" if w.requests else f"{w.duration_s:g} s"
+        servers = f"; {w.app_servers} app servers" if w.app_servers > 1 else ""
+        db = self.database
+        timeout = f", timeout {db.timeout_ms:g} ms" if db.timeout_ms is not None else ""
+        strategy = ("" if (self.strategy.read, self.strategy.write) == ("cache-aside", "invalidate")
+                    else f"; {self.strategy.read} / {self.strategy.write}")
+        extras = [p.kind for p in self.protections] + [f.describe() for f in self.faults]
         return (f"{length} at {w.rate_rps:g}/s over {w.keys:,} keys, {pop}, "
-                f"{w.write_ratio:.0%} writes; {tiers} → DB {self.database.latency_ms:g} ms "
-                f"× {self.database.concurrency}")
+                f"{w.write_ratio:.0%} writes{servers}; {tiers} → DB {db.latency_ms:g} ms "
+                f"× {db.concurrency}{timeout}{strategy}"
+                + (f"; {', '.join(extras)}" if extras else ""))
 
 
 def _parse(text: str, kind: str, loads: Any, error: type[Exception]) -> Any:

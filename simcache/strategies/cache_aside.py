@@ -19,10 +19,10 @@ class CacheAside(ReadStrategy):
     name = "cache-aside"
 
     def miss(self, key: int, t: float, server: int, measured: bool) -> None:
-        on_miss = self.ctx.hooks.on_miss
-        if on_miss is not None and on_miss(key, t, server, measured):
-            return
-        self.load(key, t, server, measured)
+        ctx = self.ctx
+        on_miss = ctx.hooks.on_miss
+        if on_miss is None or not on_miss(key, t, server, measured):
+            ctx.db.submit(ReadQuery(ctx, key, t, server, measured), t)
 
     def load(self, key: int, t0: float, server: int, measured: bool) -> None:
         """Read ``key`` from the database, fill this server's tiers, answer the reader."""

@@ -17,12 +17,11 @@ _MASK64 = (1 << 64) - 1
 
 
 def _hash(key: Hashable) -> int:
-    """A 64-bit hash that is the same in every process (splitmix64's finaliser)."""
+    """A 64-bit hash that is the same in every process, its low bits mixed from all bits:
+    Fibonacci hashing, then the high half folded onto the low half."""
     x = key if isinstance(key, int) else zlib.crc32(repr(key).encode())
-    x = (x + 0x9E3779B97F4A7C15) & _MASK64
-    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
-    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK64
-    return x ^ (x >> 31)
+    x = (x * 0x9E3779B97F4A7C15) & _MASK64
+    return x ^ (x >> 32)
 
 
 @register
@@ -62,6 +61,7 @@ class RedisLRU(Store):
         self._stamp: dict[Hashable, float] = {}
         self._hashes: dict[Hashable, int] = {}
         self._table: list[list[Hashable]] = [[] for _ in range(_INITIAL_BUCKETS)]
+        self._size, self._mask = _INITIAL_BUCKETS, _INITIAL_BUCKETS - 1
         # The pool, ascending by idle time as measured when each key was sampled.
         self._idles: list[float] = []
         self._pooled: list[Hashable] = []
@@ -88,9 +88,28 @@ class RedisLRU(Store):
         return entry
 
     def insert(self, key: Hashable, entry: Any, now: float = -FOREVER) -> None:
+        # Store.insert with this policy's hooks written out: the miss path runs it.
         if now > -FOREVER:
             self._now = now
-        Store.insert(self, key, entry, now)
+        data = self._data
+        if key in data:
+            data[key] = entry
+            self._stamp[key] = self._stamp_now()
+            return
+        if self.capacity == 0:
+            return
+        if len(data) >= self.capacity:
+            self._evict(now)
+        data[key] = entry
+        self._on_insert(key)
+
+    def _evict(self, now: float = -FOREVER) -> None:
+        key = self._victim()
+        if self._data[key][1] <= now:
+            self.expirations += 1
+        else:
+            self.evictions += 1
+        self._remove(key)
 
     def _on_hit(self, key: Hashable) -> None:
         self._stamp[key] = self._stamp_now()
@@ -98,18 +117,23 @@ class RedisLRU(Store):
     # -- the key table (dict.c) ---------------------------------------------------------
     def _on_insert(self, key: Hashable) -> None:
         self._stamp[key] = self._stamp_now()
-        if len(self._data) - 1 >= len(self._table):  # _dictExpandIfNeeded, before adding
-            self._rehash(2 * len(self._table))
-        h = self._hashes[key] = _hash(key)
-        self._table[h & (len(self._table) - 1)].insert(0, key)
+        if len(self._data) > self._size:  # _dictExpandIfNeeded: used >= size before adding
+            self._rehash(2 * self._size)
+        if type(key) is int:  # _hash(key), written out
+            h = (key * 0x9E3779B97F4A7C15) & _MASK64
+            h ^= h >> 32
+        else:
+            h = _hash(key)
+        self._hashes[key] = h
+        self._table[h & self._mask].insert(0, key)
 
     def _on_remove(self, key: Hashable) -> None:
         del self._stamp[key]
-        h = self._hashes.pop(key)
-        self._table[h & (len(self._table) - 1)].remove(key)
-        size = len(self._table)
+        self._table[self._hashes.pop(key) & self._mask].remove(key)
+        size = self._size
         if size > _INITIAL_BUCKETS and len(self._data) * 100 < _MIN_FILL_PERCENT * size:
-            self._rehash(max(_INITIAL_BUCKETS, 1 << max(0, len(self._data) - 1).bit_length()))
+            used = len(self._data)
+            self._rehash(max(_INITIAL_BUCKETS, 1 << max(0, used - 1).bit_length()))
 
     def _rehash(self, size: int) -> None:
         """Move every key to a table of ``size`` buckets as dictRehash does: old buckets
@@ -119,32 +143,32 @@ class RedisLRU(Store):
         for chain in self._table:
             for key in chain:
                 table[hashes[key] & mask].insert(0, key)
-        self._table = table
+        self._table, self._size, self._mask = table, size, mask
 
     def _sample(self) -> list[Hashable]:
         """``dictGetSomeKeys``: about ``samples`` keys from consecutive buckets."""
-        table, uniform = self._table, self._uniform
-        size = len(table)
-        mask = size - 1
+        table, uniform, size, mask = self._table, self._uniform, self._size, self._mask
         count = min(self.samples, len(self._data))
         out: list[Hashable] = []
+        need = count
         steps = count * 10
         i = int(uniform() * size)
         empty = 0
-        while len(out) < count and steps:
+        while steps:
             steps -= 1
             chain = table[i]
-            if not chain:
+            if chain:
+                empty = 0
+                for key in chain:
+                    out.append(key)
+                    need -= 1
+                    if not need:
+                        return out
+            else:
                 empty += 1
                 if empty >= 5 and empty > count:  # a long empty stretch: jump elsewhere
                     i = int(uniform() * size)
                     empty = 0
-            else:
-                empty = 0
-                for key in chain:
-                    out.append(key)
-                    if len(out) == count:
-                        return out
             i = (i + 1) & mask
         return out
 
@@ -153,12 +177,14 @@ class RedisLRU(Store):
         """``evictionPoolPopulate``: offer a sample of keys to the pool."""
         idles, pooled, stamp = self._idles, self._pooled, self._stamp
         now = self._now // self._tick_s if self._tick_s else self._accesses
+        size = len(idles)
         for key in self._sample():
             idle = now - stamp[key]
             k = bisect_left(idles, idle)  # before every entry at least as idle
-            if len(idles) < POOL_SIZE:
+            if size < POOL_SIZE:
                 idles.insert(k, idle)
                 pooled.insert(k, key)
+                size += 1
             elif k:  # full: drop the least idle entry, insert before the first idler one
                 del idles[0], pooled[0]
                 idles.insert(k - 1, idle)
