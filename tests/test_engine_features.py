@@ -5,10 +5,10 @@ per-server tiers, entries that keep their load time, and the metrics catalog."""
 from __future__ import annotations
 
 import math
-import tracemalloc
 
 import numpy as np
 import pytest
+from measure import peak_bytes
 
 import simcache as sc
 from simcache.engine import Simulation
@@ -78,16 +78,6 @@ def test_a_timeout_fails_requests_that_waited_too_long_and_counts_them_at_the_ti
     assert result.timeseries["timeouts"].sum() == s["timeouts"]
 
 
-def _peak_bytes(scenario: sc.Scenario) -> int:
-    tracemalloc.start()
-    try:
-        tracemalloc.reset_peak()
-        sc.run(scenario)
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 @pytest.mark.slow
 def test_an_overloaded_run_with_a_timeout_uses_the_same_memory_at_4x_the_requests():
     """Waiters that gave up are dropped, not kept until their turn: the queue holds at most
@@ -96,7 +86,7 @@ def test_an_overloaded_run_with_a_timeout_uses_the_same_memory_at_4x_the_request
     short, long = _overloaded(5_000, 50.0), _overloaded(20_000, 50.0)
     # the same rows, but for the last partial one or two that the short drain adds
     assert abs(len(sc.run(short).timeseries) - len(sc.run(long).timeseries)) <= 1
-    small, large = _peak_bytes(short), _peak_bytes(long)
+    small, large = peak_bytes(short), peak_bytes(long)
     assert large <= 1.2 * small, (small, large)
 
 

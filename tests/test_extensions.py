@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Literal
 
 import pytest
+from measure import EventCounter
 
 import simcache as sc
-from simcache.engine import Clock, Simulation
+from simcache.engine import Simulation
 from simcache.protections import PROTECTIONS, Protection, ProtectionOptions
 from simcache.strategies import READ_STRATEGIES, WRITE_STRATEGIES
 
@@ -86,27 +87,9 @@ def scenario(read="cache-aside", write="invalidate", protections=(), tiers=None,
 
 def count_events(monkeypatch, scenario: sc.Scenario) -> tuple[dict, int]:
     """Run ``scenario``; return its summary and the simpy events scheduled after warm-up."""
-    seen = {"total": 0, "at_start": None}
-    schedule, call_at = Clock.schedule, Clock.call_at
-    start = Simulation._start_measuring
-
-    def counting_schedule(env, *args, **kwargs):
-        seen["total"] += 1
-        return schedule(env, *args, **kwargs)
-
-    def counting_call_at(env, *args):
-        seen["total"] += 1
-        return call_at(env, *args)
-
-    def counting_start(sim, t):
-        seen["at_start"] = seen["total"]
-        return start(sim, t)
-
-    monkeypatch.setattr(Clock, "schedule", counting_schedule)
-    monkeypatch.setattr(Clock, "call_at", counting_call_at)
-    monkeypatch.setattr(Simulation, "_start_measuring", counting_start)
+    counter = EventCounter(monkeypatch)
     summary = sc.run(scenario).summary
-    return summary, seen["total"] - seen["at_start"]
+    return summary, counter.after_warmup
 
 
 def check_counts(scenario: sc.Scenario, result: sc.Result) -> None:

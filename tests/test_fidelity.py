@@ -121,12 +121,14 @@ def test_redis_lru_lies_between_random_and_lru_close_to_lru(n, alpha, c, rate_rp
 @pytest.mark.parametrize(("n", "alpha", "c"), [(100_000, 1.0, 1_000), (10_000, 0.8, 500)])
 def test_redis_lru_whose_clock_cannot_tell_keys_apart_is_no_better_than_random(n, alpha, c):
     """At 100,000 requests/s the whole cache turns over many times within one tick of
-    Redis's 1-second LRU clock: every sampled key looks equally idle, so the pool keeps its
-    oldest candidates and the choice is random with respect to recency. It is in fact a
-    little worse than RANDOM: a sample starts with the newest key of a hash bucket's chain,
-    often a hot key that was just evicted and loaded again (a real server behaves the same:
-    tests/test_redis_demos.py). So: at most RANDOM's hit ratio, within 3 points of it, and
-    far below LRU's."""
+    Redis's 1-second LRU clock, so every idle time ties. A full pool then refuses every
+    newcomer but the first key of each sample, which is evicted about 16 evictions later:
+    eviction is random with respect to recency. It is not uniform, though: the first key
+    of a sample is the first key found after a random bucket (dictGetSomeKeys), so keys
+    that follow empty buckets are evicted more often than others, whatever their
+    popularity, and an eviction chance that varies between keys regardless of popularity
+    keeps fewer hits than uniform RANDOM. So: at most RANDOM's hit ratio, within 3 points
+    of it, and far below LRU's."""
     summary, p = cache_run("redis-lru", n, c, alpha=alpha, rate_rps=100_000.0,
                            lru_clock_ms=1000.0)
     rand = theory.fifo_random_hit_ratio(p, c)

@@ -72,7 +72,7 @@ def _handler(shell: Any, etype: type, value: BaseException, tb: Any,
     sys.last_type, sys.last_value, sys.last_traceback = etype, value, tb  # for %tb
     if isinstance(value, ScenarioError) or _raised_by_simcache(tb):
         stb = [f"\x1b[31m{one_line(value)}\x1b[0m",
-               "(the full traceback: run %tb in the next cell)"]
+               "(the full traceback: run %tb in a new cell)"]
         shell._showtraceback(etype, value, stb)
         return stb
     shell.showtraceback((etype, value, tb), tb_offset=tb_offset)

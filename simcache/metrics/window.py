@@ -30,9 +30,6 @@ class Sample:
     entries: Sequence[int]
     db_queue: int
 
-    def counts(self) -> list[float]:
-        return [self.db_reads, self.db_writes, self.db_wait_s, self.db_busy_s]
-
 
 class Window:
     """Counters of one interval ``[start, end)``."""

@@ -52,27 +52,17 @@ class Protection:
 PROTECTIONS: Registry[Protection] = Registry("protection")
 
 
-def _first_taker(hooks: Sequence[Callable[..., bool]]) -> Callable[..., bool] | None:
-    """One hook that asks each in turn and stops at the first that takes the read."""
+def _combine(hooks: Sequence[Callable[..., bool]],
+             verdict: Callable[[Any], bool]) -> Callable[..., bool] | None:
+    """One hook calling each of ``hooks``: ``any`` stops at the first that takes a read,
+    ``all`` allows a fill only if every one does. None when there are no hooks."""
     if not hooks:
         return None
     if len(hooks) == 1:
         return hooks[0]
 
     def combined(*args: Any) -> bool:
-        return any(hook(*args) for hook in hooks)
-    return combined
-
-
-def _all_allow(hooks: Sequence[Callable[..., bool]]) -> Callable[..., bool] | None:
-    """One hook that allows a fill only if every hook does."""
-    if not hooks:
-        return None
-    if len(hooks) == 1:
-        return hooks[0]
-
-    def combined(*args: Any) -> bool:
-        return all(hook(*args) for hook in hooks)
+        return verdict(hook(*args) for hook in hooks)
     return combined
 
 
@@ -84,6 +74,6 @@ class Hooks:
         self.protections = list(protections)
         hits = ([strategy_on_hit] if strategy_on_hit is not None else []) + [
             p.on_hit for p in protections if p.on_hit is not None]
-        self.on_hit = _first_taker(hits)
-        self.on_miss = _first_taker([p.on_miss for p in protections if p.on_miss is not None])
-        self.on_fill = _all_allow([p.on_fill for p in protections if p.on_fill is not None])
+        self.on_hit = _combine(hits, any)
+        self.on_miss = _combine([p.on_miss for p in protections if p.on_miss is not None], any)
+        self.on_fill = _combine([p.on_fill for p in protections if p.on_fill is not None], all)

@@ -12,16 +12,18 @@ from .registry import register
 
 POOL_SIZE = 16          # EVPOOL_SIZE in Redis's evict.c
 _INITIAL_BUCKETS = 4    # DICT_HT_INITIAL_SIZE in dict.h
-_MIN_FILL_PERCENT = 10  # HASHTABLE_MIN_FILL in server.h: below it, the table shrinks
+_MIN_FILL_PERCENT = 10  # HASHTABLE_MIN_FILL in server.h (7.0): below it, the table shrinks
+_MAX_LOAD = 1.618       # HASHTABLE_MAX_LOAD_FACTOR in server.h: past it, grow regardless
 _MASK64 = (1 << 64) - 1
 
 
 def _hash(key: Hashable) -> int:
-    """A 64-bit hash that is the same in every process, its low bits mixed from all bits:
-    Fibonacci hashing, then the high half folded onto the low half."""
+    """A 64-bit hash, the same in every process, that spreads keys like a random function
+    (splitmix64's finaliser; Redis uses SipHash with a random key)."""
     x = key if isinstance(key, int) else zlib.crc32(repr(key).encode())
-    x = (x * 0x9E3779B97F4A7C15) & _MASK64
-    return x ^ (x >> 32)
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return x ^ (x >> 31)
 
 
 @register
@@ -34,16 +36,24 @@ class RedisLRU(Store):
     equally idle. With ``clock_ms = 0`` the clock counts accesses instead, so idle times
     never tie (exact recency).
 
-    Each eviction samples ``samples`` keys (default 5) the way ``dictGetSomeKeys`` does:
-    from a random bucket of the key table, walking on through consecutive buckets and
-    taking every key of each chain, newest first (Redis adds a key at the head of its
-    bucket's chain; the table doubles when full and shrinks below 10 % fill). Sampled keys
-    enter a pool of up to 16 candidates kept across evictions, in ascending idle time as
-    measured when each was sampled: a newcomer goes before those as idle as it, a full
-    pool refuses one no idler than its least idle entry, and the idlest pooled key that
-    still exists is evicted. Its hit ratio lies between RANDOM and LRU: close to LRU when
-    keys' idle times differ by whole ticks, close to (or, with every stamp tied, a little
-    below) RANDOM when the whole cache turns over within one tick.
+    Each eviction samples ``samples`` keys (default 5) the way ``dictGetSomeKeys`` does in
+    Redis 7.0.12 and later: from a random bucket of the key table it walks on through
+    consecutive buckets, taking the keys of each chain (newest first: Redis adds a key at
+    the head of its bucket's chain) and, once it has enough, reservoir-sampling the rest of
+    the chain it is in. Sampled keys enter a pool of up to 16 candidates kept across
+    evictions, in ascending idle time as measured when each was sampled: a newcomer goes
+    before those as idle as it, a full pool refuses one no idler than its least idle entry,
+    and the candidate recorded as idlest that still exists is evicted (even if it was read
+    since). The key table doubles when it has as many keys as buckets, except that a full
+    tier (at ``maxmemory``) grows it only past 1.618 keys per bucket; it shrinks below
+    10 % fill at once (Redis: on its next cron tick) and is rehashed all at once (Redis:
+    incrementally).
+
+    Its hit ratio usually lies between RANDOM's and LRU's: close to LRU when keys' idle
+    times differ by whole ticks; when the whole cache turns over within one tick, every
+    idle time ties, a full pool takes only the first key of each sample, and eviction is
+    random with respect to recency (at or a little below RANDOM's hit ratio, since keys
+    that follow empty buckets are sampled first more often than others).
     """
 
     name = "redis-lru"
@@ -68,7 +78,7 @@ class RedisLRU(Store):
 
     # -- the LRU clock --------------------------------------------------------------------
     # Stamps are ticks of the clock (floats of whole values) or, with clock_ms = 0, a
-    # count of accesses. get() is written out in full to keep hits cheap.
+    # count of accesses. get() is Store.get with the time kept for the stamp.
     def _stamp_now(self) -> float:
         if self._tick_s:
             return self._now // self._tick_s
@@ -88,28 +98,9 @@ class RedisLRU(Store):
         return entry
 
     def insert(self, key: Hashable, entry: Any, now: float = -FOREVER) -> None:
-        # Store.insert with this policy's hooks written out: the miss path runs it.
         if now > -FOREVER:
             self._now = now
-        data = self._data
-        if key in data:
-            data[key] = entry
-            self._stamp[key] = self._stamp_now()
-            return
-        if self.capacity == 0:
-            return
-        if len(data) >= self.capacity:
-            self._evict(now)
-        data[key] = entry
-        self._on_insert(key)
-
-    def _evict(self, now: float = -FOREVER) -> None:
-        key = self._victim()
-        if self._data[key][1] <= now:
-            self.expirations += 1
-        else:
-            self.evictions += 1
-        self._remove(key)
+        Store.insert(self, key, entry, now)
 
     def _on_hit(self, key: Hashable) -> None:
         self._stamp[key] = self._stamp_now()
@@ -117,14 +108,10 @@ class RedisLRU(Store):
     # -- the key table (dict.c) ---------------------------------------------------------
     def _on_insert(self, key: Hashable) -> None:
         self._stamp[key] = self._stamp_now()
-        if len(self._data) > self._size:  # _dictExpandIfNeeded: used >= size before adding
+        used = len(self._data) - 1  # keys before this one: _dictExpandIfNeeded runs first
+        if used >= self._size and (used < self.capacity - 1 or used > _MAX_LOAD * self._size):
             self._rehash(2 * self._size)
-        if type(key) is int:  # _hash(key), written out
-            h = (key * 0x9E3779B97F4A7C15) & _MASK64
-            h ^= h >> 32
-        else:
-            h = _hash(key)
-        self._hashes[key] = h
+        h = self._hashes[key] = _hash(key)
         self._table[h & self._mask].insert(0, key)
 
     def _on_remove(self, key: Hashable) -> None:
@@ -150,7 +137,7 @@ class RedisLRU(Store):
         table, uniform, size, mask = self._table, self._uniform, self._size, self._mask
         count = min(self.samples, len(self._data))
         out: list[Hashable] = []
-        need = count
+        stored = 0
         steps = count * 10
         i = int(uniform() * size)
         empty = 0
@@ -159,11 +146,16 @@ class RedisLRU(Store):
             chain = table[i]
             if chain:
                 empty = 0
-                for key in chain:
-                    out.append(key)
-                    need -= 1
-                    if not need:
-                        return out
+                for key in chain:  # reservoir sampling past ``count`` (Redis >= 7.0.12)
+                    if stored < count:
+                        out.append(key)
+                    else:
+                        r = int(uniform() * (stored + 1))
+                        if r < count:
+                            out[r] = key
+                    stored += 1
+                if stored >= count:
+                    return out
             else:
                 empty += 1
                 if empty >= 5 and empty > count:  # a long empty stretch: jump elsewhere
