@@ -126,7 +126,7 @@ def check_invariants(scenario: sc.Scenario, result: sc.Result) -> None:
         assert 0 <= s[p + "hits"] <= lookups
         instances = scenario.workload.app_servers if tier.scope == "per-server" else 1
         assert 0 <= s[p + "entries"] <= tier.capacity * instances
-        if tier.ttl_s is None:
+        if tier.ttl_s is None and not tier.inherit_ttl:  # (a copy can inherit a TTL)
             assert s[p + "expirations"] == 0
         lookups -= s[p + "hits"]
         tier_hits += s[p + "hits"]

@@ -159,14 +159,19 @@ class Simulation:
         tier_hits = window.tier_hits
         boundary = rec.boundary
         next_due = next_time()
-        # Per server: its chain, and (level, lookup) pairs, bound once.
-        chains = self.chains
-        lookups = [list(enumerate(store.get for store in c.stores)) for c in chains]
-        chain, lookup = chains[0], lookups[0]
         committed = self.db.committed
         check_stale = self.scenario.workload.write_ratio > 0
         hooks = self.hooks
         on_hit, on_fill = hooks.on_hit, hooks.on_fill
+        # Per server: its chain and its tiers' (level, lookup) pairs, bound once. Unless an
+        # on_hit hook must see every hit, a hit in the nearest tier (most hits) takes a
+        # short way: ``nearest`` looks there, ``farther`` holds the other tiers.
+        chains = self.chains
+        lookups = [list(enumerate(store.get for store in c.stores)) for c in chains]
+        short_way = on_hit is None and bool(self.tiers)
+        nearest = [pairs[0][1] if short_way else None for pairs in lookups]
+        farther = [pairs[1:] if short_way else pairs for pairs in lookups]
+        chain, first, lookup = chains[0], nearest[0], farther[0]
         miss, write = self.read.miss, self.write.write
         stand = clock.stand
         several = servers is not None
@@ -186,13 +191,20 @@ class Simulation:
             if t >= next_due:
                 next_due = advance(t)
             if several:
-                chain, lookup = chains[server], lookups[server]
+                chain, first, lookup = chains[server], nearest[server], farther[server]
             if is_write:
                 stand(t)  # nothing is due before t: the write's events are scheduled from t
                 n_writes += 1
                 write(key, t, server, measured)
                 next_due = next_time()
                 continue
+            if first is not None:
+                entry = first(key, t)
+                if entry is not None:
+                    tier_hits[0] += 1
+                    if check_stale and entry[0] < committed[key]:
+                        stale += 1
+                    continue
             for level, get in lookup:
                 entry = get(key, t)
                 if entry is not None:
