@@ -10,6 +10,7 @@ writer but not yet committed (write-behind) are kept apart, in ``pending``.
 
 from __future__ import annotations
 
+from array import array
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -85,7 +86,9 @@ class Database:
         self.waiting: deque[Query] = deque()
         # Per key: committed version, when, and versions acknowledged but not committed.
         self.committed: list[int] = [0] * keys
-        self.committed_at: list[float] = [0.0] * keys
+        # A flat array: a commit stores 8 bytes in place, never a new float object, so
+        # memory does not grow with the number of keys ever written.
+        self.committed_at = array("d", bytes(8 * keys))
         self.pending: dict[int, int] = {}
         # Cumulative counters.
         self.reads_started = 0
