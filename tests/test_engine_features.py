@@ -145,7 +145,7 @@ def test_a_database_slowdown_raises_latency_only_while_it_lasts():
     ({"kind": "db-slowdown", "at_s": 5.0, "until_s": 5.0, "factor": 2.0}, "faults.0.until_s",
      "after at_s"),
     ({"kind": "db-slowdown", "at_s": 5.0, "factor": 2.0}, "faults.0.until_s", "required"),
-    ({"kind": "crush", "at_s": 1.0}, "faults.0.kind", "did you mean 'flush'"),
+    ({"kind": "flsh", "at_s": 1.0}, "faults.0.kind", "did you mean 'flush'"),
     ({"at_s": 1.0}, "faults.0.kind", "allowed: "),
 ])
 def test_bad_faults_name_their_field(fault, field, text):

@@ -121,11 +121,14 @@ def test_every_strategy_pair_keeps_the_contract(read, write, monkeypatch):
     first = sc.run(chosen)
     assert sc.run(scenario(read, write)).summary == first.summary  # same seed, same run
     check_counts(chosen, first)
+    # The event budget: a database query costs one event (its service time); a write one
+    # more (its tiers updated a round trip later) and one per pub/sub delivery; hits none.
     summary, events = count_events(monkeypatch, chosen)
-    # Hits cost nothing: every event after warm-up is a database query's service time,
-    # of a measured request or of a warm-up request still queued when measuring began.
-    assert events <= summary["db_reads"] + summary["db_writes"]
+    assert events <= (summary["db_reads"] + summary["db_writes"] + 2 * summary["writes"]
+                      + summary["refreshes"])
     assert summary["hits"] > 1_000
+    cached, events = count_events(monkeypatch, all_cached(read=read, write=write))
+    assert cached["hits"] == cached["reads"] and events == 0
 
 
 @pytest.mark.parametrize("names", protection_cases(), ids=lambda n: "+".join(n) or "none")
@@ -135,7 +138,21 @@ def test_every_protection_keeps_the_contract(names, monkeypatch):
     assert sc.run(scenario(protections=names)).summary == first.summary
     check_counts(chosen, first)
     summary, events = count_events(monkeypatch, chosen)
-    assert events <= summary["db_reads"] + summary["db_writes"]
+    assert events <= summary["db_reads"] + summary["db_writes"] + 2 * summary["writes"]
+    # With every key cached, the only events are the loads a protection forces (none,
+    # unless it refuses fills): hits themselves cost nothing.
+    cached, events = count_events(monkeypatch, all_cached(protections=names))
+    assert events == cached["db_reads"]
+
+
+def all_cached(read="cache-aside", write="invalidate", protections=()) -> sc.Scenario:
+    """100 equally popular keys, all cached by the end of warm-up, no writes: every
+    measured read is a plain hit, and must schedule no event."""
+    return scenario(read, write, protections,
+                    tiers=[{"name": "local", "capacity": 100, "scope": "per-server"},
+                           {"name": "shared", "capacity": 100}],
+                    workload__keys=100, workload__popularity="uniform",
+                    workload__write_ratio=0.0, workload__warmup_requests=3_000)
 
 
 def test_hooks_run_where_they_should():

@@ -27,10 +27,15 @@ from ..model.database import Database, ServiceTimes
 from ..model.flights import Flights
 from ..model.workload import requests
 from ..protections import PROTECTIONS, Hooks
-from ..rng import stream
+from ..rng import UniformBuffer, stream
 from ..scenario import MAX_ROWS, Scenario
 from ..strategies import READ_STRATEGIES, WRITE_STRATEGIES
 from .clock import Clock
+
+TRACE_LIMIT = 10_000  # events a run records for metrics.trace_keys
+#: Result.trace: when, which key, what happened, at which app server (None: not one
+#: server's), the version involved, the version the database had committed then, and how.
+TRACE_COLUMNS = ("time_s", "key", "event", "server", "version", "committed", "detail")
 
 
 class Simulation:
@@ -51,13 +56,32 @@ class Simulation:
                            wl.keys, None if db.timeout_ms is None else db.timeout_ms / 1000.0)
         self.tiers, self.chains = tiers_.build(scenario.tiers, wl.app_servers, seed)
         self.flights = Flights()
-        latencies = [t.latency_ms for t in scenario.tiers]
-        self.hit_latency_ms = [sum(latencies[: i + 1]) for i in range(len(latencies))]
-        self.miss_path_ms = sum(latencies)
         self.read = READ_STRATEGIES[scenario.strategy.read](self)
         self.write = WRITE_STRATEGIES[scenario.strategy.write](self)
+        # Latencies. A lookup costs each tier's round trip, nearest first; an application
+        # that writes values back itself (cache-aside) pays a round trip per tier it sets.
+        latencies = [t.latency_ms for t in scenario.tiers]
+        back = self.read.writes_back
+        self.hit_latency_ms = [sum(latencies[: i + 1]) + (sum(latencies[:i]) if back else 0.0)
+                               for i in range(len(latencies))]
+        self.read_path_ms = sum(latencies) * (2 if back else 1)
+        self.write_gap_s = sum(latencies) / 1000.0  # commit -> the writer's tiers updated
+        inv = scenario.invalidation
+        self.version_check = inv.set_check == "version"
+        self.pubsub = inv.pubsub and wl.app_servers > 1 and any(
+            t.scope == "per-server" for t in self.tiers)
+        self.pubsub_down = False  # fault pubsub-outage
+        self._pubsub_delay_s = inv.pubsub_delay_ms / 1000.0
+        self._pubsub_loss = inv.pubsub_loss
+        self._loss = UniformBuffer(stream(seed, "pubsub-loss"))
+        self._local = [[s for t, s in zip(self.tiers, c.stores, strict=True)
+                        if t.scope == "per-server"] for c in self.chains]
+        self._delete_again_s = (None if inv.delete_delay_ms is None
+                                else inv.delete_delay_ms / 1000.0)
         self.protections = [PROTECTIONS[o.kind](o, self) for o in scenario.protections]
         self.hooks = Hooks(self.protections, self.read.on_hit)
+        self.traced = frozenset(scenario.metrics.trace_keys)
+        self.trace_rows: list[tuple] = []
         self.faults = [FAULTS[o.kind](o, self) for o in scenario.faults]
         for fault in self.faults:
             fault.install()
@@ -73,39 +97,125 @@ class Simulation:
     def at(self, time_s: float, callback: Callable[[Any], None]) -> None:
         self.clock.at(time_s, callback)
 
+    def call_at(self, when: float, callback: Callable[[float, Any], None], arg: Any) -> None:
+        """``callback(when, arg)`` at ``when``: a timer, one event (run now if it is due)."""
+        if when > self.clock.now:
+            self.clock.call_at(when, callback, arg)
+        else:
+            callback(when, arg)
+
     def fill(self, server: int, key: int, version: int, loaded_at: float, now: float) -> bool:
-        """Store a loaded value in every tier of ``server``'s chain, unless a protection
-        refuses it; True if stored."""
+        """Store a value read from the database in every tier of ``server``'s chain, unless
+        the version check or a protection refuses it; True if stored."""
+        if self.version_check and version < self.db.committed[key]:
+            self.trace(key, now, "fill refused", server, version, "a newer version exists")
+            return False
         on_fill = self.hooks.on_fill
         if on_fill is not None and not on_fill(key, version, server, now):
+            self.trace(key, now, "fill refused", server, version, "by a protection")
             return False
         self.chains[server].fill(key, version, loaded_at, now)
+        self.trace(key, now, "fill", server, version, "")
         return True
+
+    def after_write(self, key: int, server: int, version: int, committed: float, t0: float,
+                    measured: bool, store: bool) -> None:
+        """The write path after the database has ``version`` (committed at ``committed``):
+        one round trip per tier later the writer's tiers hold it (``store``) or no longer
+        hold the key, the write is acknowledged, other servers are told (pub/sub), and a
+        delayed second delete follows if the scenario asks for one."""
+        self.call_at(committed + self.write_gap_s, self._update_tiers,
+                     (key, server, version, committed, t0, measured, store))
+        if self._delete_again_s is not None:
+            self.call_at(committed + self._delete_again_s, self._delete_again, (key, server))
+
+    def _update_tiers(self, now: float, args: tuple) -> None:
+        key, server, version, committed, t0, measured, store = args
+        if store:
+            self.chains[server].fill(key, version, committed, now)
+            self.trace(key, now, "set", server, version, "the writer's tiers")
+        else:
+            self.chains[server].delete(key)
+            self.trace(key, now, "delete", server, version, "the writer's tiers")
+        self.publish(key, server, version, now)
+        self.write_done(t0, now, measured)
+
+    def _delete_again(self, now: float, args: tuple[int, int]) -> None:
+        key, server = args
+        self.chains[server].delete(key)
+        self.trace(key, now, "delete", server, None, "the delayed second delete")
+
+    def publish(self, key: int, server: int, version: int, now: float) -> None:
+        """Tell the other app servers to drop their per-server copies of ``key``."""
+        if not self.pubsub:
+            return
+        receivers = []
+        for other in range(len(self.chains)):
+            if other == server:
+                continue
+            if self.pubsub_down or (self._pubsub_loss and self._loss() < self._pubsub_loss):
+                self.trace(key, now, "message lost", other, version,
+                           "pub/sub down" if self.pubsub_down else "dropped")
+                continue
+            receivers.append(other)
+        if receivers:
+            self.call_at(now + self._pubsub_delay_s, self._deliver, (key, version, receivers))
+
+    def _deliver(self, now: float, args: tuple[int, int, list[int]]) -> None:
+        key, version, receivers = args
+        for other in receivers:
+            for store in self._local[other]:
+                store.delete(key)
+            self.trace(key, now, "message delivered", other, version, "per-server copies dropped")
+
+    def trace(self, key: int, time_s: float, event: str, server: int | None,
+              version: int | None, detail: str) -> None:
+        """Record an event of a traced key (``metrics.trace_keys``), at most 10,000."""
+        if key in self.traced and len(self.trace_rows) < TRACE_LIMIT:
+            self.trace_rows.append((time_s, key, event, server, version,
+                                    self.db.committed[key], detail))
+
+    def _trace_hit(self, key: int, t: float, server: int, level: int, entry: tuple) -> None:
+        stale = entry[0] < self.db.committed[key]
+        self.trace(key, t, "stale hit" if stale else "hit", server, entry[0],
+                   self.tiers[level].name)
+
+    def _stale_age(self, key: int, version: int, now: float) -> float:
+        return now - self.db.superseded_at(key, version)
 
     def read_done(self, key: int, t0: float, now: float, version: int, measured: bool) -> None:
         """A read that missed was answered at ``now`` with ``version``."""
         if measured:
             w = self.recorder.window
-            w.latency.add(self.miss_path_ms + (now - t0) * 1000.0)
+            w.latency.add(self.read_path_ms + (now - t0) * 1000.0)
             if version < self.db.committed[key]:
                 w.stale += 1
+                w.staleness.add(self._stale_age(key, version, now))
+        self.trace(key, now, "read answered", None, version, f"{(now - t0) * 1000:.3g} ms")
 
     def read_failed(self, t0: float, now: float, measured: bool) -> None:
         """A read gave up at ``now`` (a timeout); its latency counts at the timeout."""
         if measured:
             w = self.recorder.window
-            w.latency.add(self.miss_path_ms + (now - t0) * 1000.0)
+            w.latency.add(self.read_path_ms + (now - t0) * 1000.0)
             w.timeouts += 1
 
     def write_done(self, t0: float, now: float, measured: bool) -> None:
+        """A write was acknowledged at ``now``: its latency runs from its arrival."""
         if measured:
-            self.recorder.window.write_latency.add(self.miss_path_ms + (now - t0) * 1000.0)
+            self.recorder.window.write_latency.add((now - t0) * 1000.0)
 
     def write_failed(self, t0: float, now: float, measured: bool) -> None:
         if measured:
             w = self.recorder.window
-            w.write_latency.add(self.miss_path_ms + (now - t0) * 1000.0)
+            w.write_latency.add((now - t0) * 1000.0)
             w.timeouts += 1
+
+    def count(self, name: str, n: int = 1) -> None:
+        """Add to a counter of the current window (``refreshes``, ``lost_writes``)."""
+        if self.recorder.measuring:
+            w = self.recorder.window
+            setattr(w, name, getattr(w, name) + n)
 
     # -- the request loop -----------------------------------------------------------------
     def run(self) -> Result:
@@ -174,6 +284,9 @@ class Simulation:
         chain, first, lookup = chains[0], nearest[0], farther[0]
         miss, write = self.read.miss, self.write.write
         stand = clock.stand
+        superseded_at = self.db.superseded_at
+        staleness = window.staleness
+        traced, trace = self.traced, self.trace
         several = servers is not None
         misses = n_writes = stale = 0
         for t, key, is_write, server in zip(times, keys, writes or repeat(False),
@@ -186,6 +299,7 @@ class Simulation:
                 self._cross(t)
                 window = rec.window
                 tier_hits = window.tier_hits
+                staleness = window.staleness
                 boundary = rec.boundary
                 next_due = next_time()
             if t >= next_due:
@@ -193,6 +307,8 @@ class Simulation:
             if several:
                 chain, first, lookup = chains[server], nearest[server], farther[server]
             if is_write:
+                if traced and key in traced:
+                    trace(key, t, "write arrives", server, None, "")
                 stand(t)  # nothing is due before t: the write's events are scheduled from t
                 n_writes += 1
                 write(key, t, server, measured)
@@ -204,6 +320,9 @@ class Simulation:
                     tier_hits[0] += 1
                     if check_stale and entry[0] < committed[key]:
                         stale += 1
+                        staleness.add(t - superseded_at(key, entry[0]))
+                    if traced and key in traced:
+                        self._trace_hit(key, t, server, 0, entry)
                     continue
             for level, get in lookup:
                 entry = get(key, t)
@@ -218,6 +337,9 @@ class Simulation:
                     tier_hits[level] += 1
                     if check_stale and entry[0] < committed[key]:
                         stale += 1
+                        staleness.add(t - superseded_at(key, entry[0]))
+                    if traced and key in traced:
+                        self._trace_hit(key, t, server, level, entry)
                     # A hit in a far tier copies the value into the nearer ones; the copy
                     # keeps the original load time, and the remaining TTL if asked to.
                     if level and (on_fill is None or on_fill(key, entry[0], server, t)):
@@ -226,6 +348,8 @@ class Simulation:
             else:
                 stand(t)
                 misses += 1
+                if traced and key in traced:
+                    trace(key, t, "read misses", server, None, "every tier")
                 miss(key, t, server, measured)
                 next_due = next_time()
         window.misses += misses
@@ -274,7 +398,8 @@ class Simulation:
                   "latency_ms": t.latency_ms} for t in self.tiers]
         tiers = pd.DataFrame(catalog.tier_rows(rec.total, about),
                              columns=None if about else ["tier"])
-        return Result(sc, summary, timeseries, tiers)
+        trace = pd.DataFrame(self.trace_rows, columns=list(TRACE_COLUMNS))
+        return Result(sc, summary, timeseries, tiers, trace)
 
 
 def run(scenario: Scenario) -> Result:

@@ -24,13 +24,15 @@ class Result:
     """The outcome of :func:`simcache.run`.
 
     ``summary``: a flat dict of numbers (see ``simcache metrics``); ``timeseries``: one row
-    per interval; ``tiers``: one row per cache tier (long format).
+    per interval; ``tiers``: one row per cache tier (long format); ``trace``: every event
+    of the keys in ``metrics.trace_keys``, in time order (empty unless asked for).
     """
 
     scenario: Scenario
     summary: dict[str, float]
     timeseries: pd.DataFrame = field(repr=False)
     tiers: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    trace: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
 
     def __getitem__(self, key: str) -> float:
         return self.summary[key]

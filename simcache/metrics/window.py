@@ -34,17 +34,20 @@ class Sample:
 class Window:
     """Counters of one interval ``[start, end)``."""
 
-    __slots__ = ("start", "end", "misses", "writes", "stale", "timeouts", "tier_hits",
-                 "latency", "write_latency", "db_reads", "db_writes", "db_wait_s", "db_busy_s",
-                 "evictions", "expirations", "entries", "db_queue")
+    __slots__ = ("start", "end", "misses", "writes", "stale", "timeouts", "lost_writes",
+                 "refreshes", "tier_hits", "latency", "write_latency", "staleness", "db_reads",
+                 "db_writes", "db_wait_s", "db_busy_s", "evictions", "expirations", "entries",
+                 "db_queue")
 
     def __init__(self, tiers: int, start: float = 0.0) -> None:
         self.start = self.end = start
         # pushed by the engine
         self.misses = self.writes = self.stale = self.timeouts = 0
+        self.lost_writes = self.refreshes = 0
         self.tier_hits = [0] * tiers
         self.latency = Histogram()
         self.write_latency = Histogram()
+        self.staleness = Histogram()  # seconds each stale read's value had been out of date
         # differences of the model's counters over the window
         self.db_reads = self.db_writes = 0
         self.db_wait_s = self.db_busy_s = 0.0
@@ -85,14 +88,15 @@ class Window:
 
     def merge(self, other: Window) -> None:
         """Add a later window to this one: counts add, gauges take the later value."""
-        for name in ("misses", "writes", "stale", "timeouts", "db_reads", "db_writes",
-                     "db_wait_s", "db_busy_s"):
+        for name in ("misses", "writes", "stale", "timeouts", "lost_writes", "refreshes",
+                     "db_reads", "db_writes", "db_wait_s", "db_busy_s"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for name in ("tier_hits", "evictions", "expirations"):
             setattr(self, name, [a + b for a, b in zip(getattr(self, name), getattr(other, name),
                                                        strict=True)])
         self.latency.merge(other.latency)
         self.write_latency.merge(other.write_latency)
+        self.staleness.merge(other.staleness)
         self.start = min(self.start, other.start)
         self.end = max(self.end, other.end)
         self.entries = list(other.entries)

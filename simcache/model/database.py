@@ -28,6 +28,8 @@ class Query:
     __slots__ = ("queued_at", "started_at")
     #: Counted as a write (``db_writes``) rather than a read.
     is_write = False
+    #: Rows (keys) the query writes: a batch writes several in one query.
+    rows = 1
 
     def begin(self, db: Database, now: float) -> None:
         """The connection is ours: read what the query sees at its start."""
@@ -86,9 +88,12 @@ class Database:
         self.waiting: deque[Query] = deque()
         # Per key: committed version, when, and versions acknowledged but not committed.
         self.committed: list[int] = [0] * keys
-        # A flat array: a commit stores 8 bytes in place, never a new float object, so
-        # memory does not grow with the number of keys ever written.
+        # Flat arrays: a commit stores 8 bytes in place, never a new object, so memory does
+        # not grow with the number of keys ever written. The commit before the latest is
+        # kept too, for the age of values more than one commit behind.
         self.committed_at = array("d", bytes(8 * keys))
+        self.previous_version = array("q", bytes(8 * keys))
+        self.previous_at = array("d", bytes(8 * keys))
         self.pending: dict[int, int] = {}
         # Cumulative counters.
         self.reads_started = 0
@@ -108,11 +113,25 @@ class Database:
 
     def commit(self, key: int, version: int, now: float) -> None:
         """``version`` of ``key`` is in the database from ``now`` on."""
-        if version > self.committed[key]:
+        latest = self.committed[key]
+        if version > latest:
+            self.previous_version[key] = latest
+            self.previous_at[key] = self.committed_at[key]
             self.committed[key] = version
             self.committed_at[key] = now
         if self.pending.get(key) == version:
             del self.pending[key]
+
+    def superseded_at(self, key: int, version: int) -> float:
+        """When the database first committed something newer than ``version`` of ``key``.
+
+        Exact when the latest commit or the one before it superseded ``version``; for a
+        value older still, the time of the commit before the latest (so a staleness age
+        computed from it is a lower bound).
+        """
+        if version >= self.previous_version[key]:
+            return self.committed_at[key]
+        return self.previous_at[key]
 
     # -- connections --------------------------------------------------------------------
     @property
@@ -136,7 +155,7 @@ class Database:
         query.started_at = now
         self.wait_s += now - query.queued_at
         if query.is_write:
-            self.writes_started += 1
+            self.writes_started += query.rows
         else:
             self.reads_started += 1
         self._inflight += 1

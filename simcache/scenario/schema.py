@@ -126,6 +126,32 @@ class Strategy(Section):
         "cache-aside", description="what happens on a read that misses every tier")
     write: Annotated[str, OneOf(WRITE_STRATEGIES)] = Field(
         "invalidate", description="how a write reaches the database and the caches")
+    refresh_fraction: float = Field(
+        0.2, gt=0, le=1, description="refresh-ahead: reload a key read with less than this "
+                                     "share of its TTL left")
+    refresh_workers: int = Field(4, ge=1, le=10_000,
+                                 description="refresh-ahead: background reloads at a time")
+    flush_interval_s: float = Field(1.0, gt=0, le=86_400,
+                                    description="write-behind: seconds between flushes")
+    flush_batch: int = Field(100, ge=1, le=1_000_000,
+                             description="write-behind: most keys one flush writes")
+
+
+class Invalidation(Section):
+    """How other copies of a written key learn about the write."""
+
+    pubsub: bool = Field(False, description="publish each write; every other app server "
+                                            "drops its per-server copies on receipt")
+    pubsub_delay_ms: float = Field(1.0, ge=0, le=600_000,
+                                   description="publish to delivery, per message")
+    pubsub_loss: float = Field(0.0, ge=0, le=1,
+                               description="probability that a subscriber misses a message")
+    delete_delay_ms: float | None = Field(
+        None, gt=0, le=600_000, description="delete the key a second time this long after "
+                                            "the write (a delayed double delete)")
+    set_check: Literal["none", "version"] = Field(
+        "none", description="version: a fill never overwrites a newer version than it read "
+                            "(compare-and-set, as a lease or a versioned SET does)")
 
 
 class Metrics(Section):
@@ -133,6 +159,18 @@ class Metrics(Section):
 
     interval_s: float | None = Field(None, gt=0,
                                      description="time-series bucket; omitted = 20 to 100 rows")
+    trace_keys: tuple[int, ...] = Field(
+        (), description="keys whose every event is recorded in Result.trace (at most "
+                        "10,000 events)")
+
+    @classmethod
+    def check_field(cls, name: str, value: Any) -> Any:
+        if name != "trace_keys":
+            return super().check_field(name, value)
+        if not isinstance(value, list | tuple) or any(
+                isinstance(k, bool) or not isinstance(k, int) or k < 0 for k in value):
+            raise ScenarioError(name, value, "must be a list of key ids (whole numbers >= 0)")
+        return tuple(value)
 
 
 def default_tiers() -> tuple[Tier, ...]:
@@ -143,15 +181,16 @@ def default_tiers() -> tuple[Tier, ...]:
 
 
 _SECTIONS: dict[str, type[Section]] = {
-    "workload": Workload, "database": Database, "strategy": Strategy, "metrics": Metrics,
+    "workload": Workload, "database": Database, "strategy": Strategy,
+    "invalidation": Invalidation, "metrics": Metrics,
 }
 
 
 class Scenario(Section):
     """A whole run: seed, workload, cache tiers (nearest the client first), database."""
 
-    nested: ClassVar[tuple[str, ...]] = ("workload", "tiers", "database", "strategy", "metrics",
-                                          "protections", "faults")
+    nested: ClassVar[tuple[str, ...]] = ("workload", "tiers", "database", "strategy",
+                                          "invalidation", "metrics", "protections", "faults")
 
     seed: int = Field(42, ge=0, le=2**63 - 1, description="seed of every random stream")
     workload: Workload = Field(default_factory=Workload)
@@ -160,6 +199,7 @@ class Scenario(Section):
                                                 "[] = no cache")
     database: Database = Field(default_factory=Database)
     strategy: Strategy = Field(default_factory=Strategy)
+    invalidation: Invalidation = Field(default_factory=Invalidation)
     metrics: Metrics = Field(default_factory=Metrics)
     protections: Annotated[tuple[ProtectionOptions, ...], ByKind(PROTECTIONS, "protections")] = \
         Field((), description="protections against stampedes, penetration and hot keys")
@@ -188,6 +228,10 @@ class Scenario(Section):
                                     f"must name a tier of this scenario: {', '.join(seen)}"
                                     if seen else "this scenario has no tiers")
         w, interval = self.workload, self.metrics.interval_s
+        for key in self.metrics.trace_keys:
+            if key >= w.keys:
+                raise ScenarioError("metrics.trace_keys", key,
+                                    f"must be a key id from 0 to {w.keys - 1}")
         span_s = w.duration_s if w.duration_s is not None else w.requests / w.rate_rps
         if interval is not None and span_s / interval > MAX_ROWS:
             raise ScenarioError("metrics.interval_s", interval,

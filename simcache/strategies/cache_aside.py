@@ -8,12 +8,13 @@ from .base import READ_STRATEGIES, Context, ReadStrategy
 
 @READ_STRATEGIES.register
 class CacheAside(ReadStrategy):
-    """The application checks each tier; on a miss it reads the database and fills every tier.
+    """The application checks each tier; on a miss it reads the database and writes the
+    value back to every tier (a round trip each, in the read's latency).
 
     Each miss is its own database query, however many readers of the same key miss at
-    once (what a lock or single-flight protection changes). The query reads the version
-    committed when it starts; a write that commits meanwhile makes the fill stale: the
-    cache-aside race.
+    once (what read-through, a lock or single-flight changes). The query reads the version
+    committed when it starts; a write that commits and deletes the key meanwhile leaves the
+    write-back to store the old value: the cache-aside race.
     """
 
     name = "cache-aside"
@@ -39,9 +40,11 @@ class ReadQuery(Query):
 
     def begin(self, db: Database, now: float) -> None:
         self.version = db.committed[self.key]  # what the query sees is fixed when it starts
+        self.ctx.trace(self.key, now, "db read starts", self.server, self.version, "")
 
     def end(self, db: Database, now: float) -> None:
         ctx = self.ctx
+        ctx.trace(self.key, now, "db read ends", self.server, self.version, "")
         ctx.fill(self.server, self.key, self.version, now, now)
         ctx.read_done(self.key, self.t0, now, self.version, self.measured)
 

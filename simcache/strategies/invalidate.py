@@ -10,9 +10,10 @@ from .base import WRITE_STRATEGIES, Context, WriteStrategy
 class Invalidate(WriteStrategy):
     """Update the row, then delete the key from the writer's tiers; the next read reloads it.
 
-    The delete reaches the shared tiers and the writing server's own per-server tiers;
-    other servers' local copies stay until they expire (or pub/sub tells them). The
-    write commits, deletes, and only then frees its connection.
+    The deletes take a round trip per tier after the commit (until then readers can still
+    get the old value), then the write is acknowledged. They reach the shared tiers and
+    the writing server's own per-server tiers; other servers' local copies stay until they
+    expire (or pub/sub tells them).
     """
 
     name = "invalidate"
@@ -32,9 +33,11 @@ class InvalidateWrite(Query):
 
     def end(self, db: Database, now: float) -> None:
         key = self.key
-        db.commit(key, db.issue(key), now)
-        self.ctx.chains[self.server].delete(key)
-        self.ctx.write_done(self.t0, now, self.measured)
+        version = db.issue(key)
+        db.commit(key, version, now)
+        self.ctx.trace(key, now, "write commits", self.server, version, "")
+        self.ctx.after_write(key, self.server, version, now, self.t0, self.measured,
+                             store=False)
 
     def expire(self, db: Database, deadline: float) -> None:
         self.ctx.write_failed(self.t0, deadline, self.measured)

@@ -1,0 +1,108 @@
+"""Write-behind (write-back): update the cache, acknowledge, write the database later."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..model.database import Database, Query
+from .base import WRITE_STRATEGIES, Context, WriteStrategy
+
+
+@WRITE_STRATEGIES.register
+class WriteBehind(WriteStrategy):
+    """Store the new value in the writer's tiers and acknowledge at once; a flusher writes
+    dirty keys to the database every ``strategy.flush_interval_s``, at most
+    ``strategy.flush_batch`` keys per batch query, oldest first.
+
+    Writes are fast (a cache round trip, no database) and repeated writes to a key
+    coalesce into one database write (``db_writes`` counts keys written). Until a key is
+    flushed the cache is ahead of the database (that is not a stale read); if the tier
+    holding the queue (the farthest one) crashes first, those acknowledged writes are lost
+    (``lost_writes``).
+    """
+
+    name = "write-behind"
+
+    def __init__(self, ctx: Context):
+        super().__init__(ctx)
+        strategy = ctx.scenario.strategy
+        self.interval_s = strategy.flush_interval_s
+        self.batch = strategy.flush_batch
+        self.dirty: dict[int, int] = {}  # key -> newest acknowledged version, oldest first
+        self.flush_due = False
+        self.home = ctx.tiers[-1] if ctx.tiers else None
+
+    def write(self, key: int, t: float, server: int, measured: bool) -> None:
+        ctx = self.ctx
+        version = ctx.db.issue(key)
+        coalesced = key in self.dirty
+        self.dirty[key] = version
+        ctx.trace(key, t, "write queued", server, version,
+                  "replaces a write not yet flushed" if coalesced else "")
+        ctx.call_at(t + ctx.write_gap_s, self._stored, (key, server, version, t, measured))
+        if not self.flush_due:
+            self._schedule_flush(t)
+
+    def _stored(self, now: float, args: tuple[int, int, int, float, bool]) -> None:
+        key, server, version, t0, measured = args
+        ctx = self.ctx
+        ctx.chains[server].fill(key, version, t0, now)
+        ctx.trace(key, now, "set", server, version, "the writer's tiers; database later")
+        ctx.publish(key, server, version, now)
+        ctx.write_done(t0, now, measured)
+
+    def _schedule_flush(self, now: float) -> None:
+        self.flush_due = True
+        when = math.floor(now / self.interval_s + 1.0) * self.interval_s  # the next tick
+        self.ctx.call_at(when, self._flush, None)
+
+    def _flush(self, now: float, _: Any) -> None:
+        self.flush_due = False
+        if not self.dirty:
+            return
+        items = []
+        for key in self.dirty:
+            items.append((key, self.dirty[key]))
+            if len(items) == self.batch:
+                break
+        for key, _version in items:
+            del self.dirty[key]
+        self.ctx.db.submit(Flush(self.ctx, items), now)
+        if self.dirty:
+            self._schedule_flush(now)
+
+    def tier_crashed(self, tier: Any, now: float) -> None:
+        if tier is not self.home or not self.dirty:
+            return
+        ctx = self.ctx
+        ctx.count("lost_writes", len(self.dirty))
+        for key, version in self.dirty.items():
+            ctx.db.pending.pop(key, None)
+            ctx.trace(key, now, "write lost", None, version, f"{tier.name} crashed first")
+        self.dirty.clear()
+
+
+class Flush(Query):
+    """One batch of dirty keys written to the database in one query."""
+
+    __slots__ = ("ctx", "items")
+    is_write = True
+
+    def __init__(self, ctx: Context, items: list[tuple[int, int]]):
+        self.ctx, self.items = ctx, items
+
+    @property
+    def rows(self) -> int:  # type: ignore[override]
+        return len(self.items)
+
+    def end(self, db: Database, now: float) -> None:
+        for key, version in self.items:
+            db.commit(key, version, now)
+            self.ctx.trace(key, now, "write commits", None, version, "flushed")
+
+    def expire(self, db: Database, deadline: float) -> None:
+        # The flusher gave up waiting: the writes are lost as a crash would lose them.
+        self.ctx.count("lost_writes", len(self.items))
+        for key, _version in self.items:
+            db.pending.pop(key, None)
