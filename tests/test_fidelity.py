@@ -229,3 +229,28 @@ def test_mm1_mean_wait_closed_form():
     # M/M/1: Wq = ρ/(μ − λ). λ = 800/s, service 1 ms (μ = 1000/s) -> 0.8/200 = 4 ms.
     assert theory.mmc_mean_wait_s(800.0, 0.001, 1) == pytest.approx(0.004, rel=1e-12)
     assert math.isinf(theory.mmc_mean_wait_s(1000.0, 0.001, 1))
+
+
+@pytest.mark.parametrize(("ttl_s", "write_ratio"), [(0.5, 0.2), (0.25, 0.1), (1.0, 0.05)])
+def test_write_around_staleness_matches_the_poisson_formula(ttl_s, write_ratio):
+    """One tier with TTL T, write-around, 100 equally popular keys, each read at Poisson
+    rate λ and written at rate μ. An entry loaded at a miss lives T; a hit s seconds into
+    that life is stale if a write has committed since, with probability 1 - e^(-μs). Hits
+    fall uniformly over the life, so the stale share of hits is 1 - (1 - e^(-μT))/(μT),
+    and the hit ratio λT/(1 + λT) (reads only; write-around never touches the cache)."""
+    rate = 1_000.0
+    scenario = sc.Scenario.from_dict({
+        "seed": 12,
+        "workload": {"keys": 100, "popularity": "uniform", "rate_rps": rate,
+                     "requests": 200_000, "warmup_requests": 20_000,
+                     "write_ratio": write_ratio},
+        "tiers": [{"name": "c", "capacity": 100, "ttl_s": ttl_s, "latency_ms": 0.0}],
+        "database": FAST_DB,
+        "strategy": {"write": "write-around"},
+    })
+    s = sc.run(scenario).summary
+    lam = rate * (1 - write_ratio) / 100
+    mu = rate * write_ratio / 100
+    assert s["hit_ratio"] == pytest.approx(lam * ttl_s / (1 + lam * ttl_s), abs=0.02)
+    expected_stale = 1 - (1 - math.exp(-mu * ttl_s)) / (mu * ttl_s)
+    assert s["stale_reads"] / s["hits"] == pytest.approx(expected_stale, abs=0.02)

@@ -54,7 +54,9 @@ class Simulation:
                            ServiceTimes(stream(seed, "db-service"), db.latency_ms / 1000.0,
                                         db.service == "constant"),
                            wl.keys, None if db.timeout_ms is None else db.timeout_ms / 1000.0)
-        self.tiers, self.chains = tiers_.build(scenario.tiers, wl.app_servers, seed)
+        self.namespace = tiers_.Namespace()  # fault namespace-bump moves it
+        self.tiers, self.chains = tiers_.build(scenario.tiers, wl.app_servers, seed,
+                                               self.namespace)
         self.flights = Flights()
         self.read = READ_STRATEGIES[scenario.strategy.read](self)
         self.write = WRITE_STRATEGIES[scenario.strategy.write](self)
@@ -163,9 +165,10 @@ class Simulation:
 
     def _deliver(self, now: float, args: tuple[int, int, list[int]]) -> None:
         key, version, receivers = args
+        stored_as = key + self.namespace.offset
         for other in receivers:
             for store in self._local[other]:
-                store.delete(key)
+                store.delete(stored_as)
             self.trace(key, now, "message delivered", other, version, "per-server copies dropped")
 
     def trace(self, key: int, time_s: float, event: str, server: int | None,
@@ -180,17 +183,21 @@ class Simulation:
         self.trace(key, t, "stale hit" if stale else "hit", server, entry[0],
                    self.tiers[level].name)
 
-    def _stale_age(self, key: int, version: int, now: float) -> float:
-        return now - self.db.superseded_at(key, version)
-
     def read_done(self, key: int, t0: float, now: float, version: int, measured: bool) -> None:
-        """A read that missed was answered at ``now`` with ``version``."""
+        """A read that arrived at ``t0`` and missed was answered at ``now`` with ``version``.
+
+        A value read from the database is as fresh as the database was when the query
+        started: such a read is stale only if something newer was committed before the
+        read even arrived (a reader that joined a load started before a write).
+        """
         if measured:
             w = self.recorder.window
             w.latency.add(self.read_path_ms + (now - t0) * 1000.0)
             if version < self.db.committed[key]:
-                w.stale += 1
-                w.staleness.add(self._stale_age(key, version, now))
+                superseded = self.db.superseded_at(key, version)
+                if superseded < t0:
+                    w.stale += 1
+                    w.staleness.add(now - superseded)
         self.trace(key, now, "read answered", None, version, f"{(now - t0) * 1000:.3g} ms")
 
     def read_failed(self, t0: float, now: float, measured: bool) -> None:
@@ -288,6 +295,8 @@ class Simulation:
         staleness = window.staleness
         traced, trace = self.traced, self.trace
         several = servers is not None
+        namespace = self.namespace
+        offset = namespace.offset  # read again whenever events may have run
         misses = n_writes = stale = 0
         for t, key, is_write, server in zip(times, keys, writes or repeat(False),
                                             servers or repeat(0), strict=False):
@@ -302,8 +311,10 @@ class Simulation:
                 staleness = window.staleness
                 boundary = rec.boundary
                 next_due = next_time()
+                offset = namespace.offset
             if t >= next_due:
                 next_due = advance(t)
+                offset = namespace.offset
             if several:
                 chain, first, lookup = chains[server], nearest[server], farther[server]
             if is_write:
@@ -315,7 +326,7 @@ class Simulation:
                 next_due = next_time()
                 continue
             if first is not None:
-                entry = first(key, t)
+                entry = first(key + offset, t)
                 if entry is not None:
                     tier_hits[0] += 1
                     if check_stale and entry[0] < committed[key]:
@@ -325,7 +336,7 @@ class Simulation:
                         self._trace_hit(key, t, server, 0, entry)
                     continue
             for level, get in lookup:
-                entry = get(key, t)
+                entry = get(key + offset, t)
                 if entry is not None:
                     if on_hit is not None:
                         stand(t)
@@ -380,9 +391,11 @@ class Simulation:
 
     def _sample(self, now: float) -> Sample:
         db, tiers = self.db, self.tiers
+        offset = self.namespace.offset
         return Sample(db.reads_started, db.writes_started, db.wait_s, db.busy_s(now),
                       [t.evictions for t in tiers], [t.expirations for t in tiers],
-                      [t.entries for t in tiers], len(db.waiting))
+                      [t.entries for t in tiers], len(db.waiting),
+                      [t.orphans(offset) for t in tiers])
 
     def _result(self, end_arrivals: float, end: float) -> Result:
         sc = self.scenario
@@ -398,7 +411,8 @@ class Simulation:
                   "latency_ms": t.latency_ms} for t in self.tiers]
         tiers = pd.DataFrame(catalog.tier_rows(rec.total, about),
                              columns=None if about else ["tier"])
-        trace = pd.DataFrame(self.trace_rows, columns=list(TRACE_COLUMNS))
+        trace = pd.DataFrame(self.trace_rows, columns=list(TRACE_COLUMNS)).astype(
+            {"server": "Int64", "version": "Int64", "committed": "Int64"})
         return Result(sc, summary, timeseries, tiers, trace)
 
 

@@ -159,6 +159,9 @@ TIER_METRICS: tuple[TierMetric, ...] = (
                lambda w, i, lookups: w.expirations[i], redis="expired_keys"),
     TierMetric("entries", "entries", "gauge", "entries held at the end (all instances)",
                lambda w, i, lookups: w.entries[i], series=True, redis="keys"),
+    TierMetric("orphans", "entries", "gauge",
+               "entries under a namespace a bump left behind: never read, not yet evicted",
+               lambda w, i, lookups: w.orphans[i], series=True),
 )
 
 #: Summary figures that are fractions or means: 0 (not NaN) when nothing was counted.

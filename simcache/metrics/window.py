@@ -29,6 +29,7 @@ class Sample:
     expirations: Sequence[int]
     entries: Sequence[int]
     db_queue: int
+    orphans: Sequence[int]
 
 
 class Window:
@@ -37,7 +38,7 @@ class Window:
     __slots__ = ("start", "end", "misses", "writes", "stale", "timeouts", "lost_writes",
                  "refreshes", "tier_hits", "latency", "write_latency", "staleness", "db_reads",
                  "db_writes", "db_wait_s", "db_busy_s", "evictions", "expirations", "entries",
-                 "db_queue")
+                 "orphans", "db_queue")
 
     def __init__(self, tiers: int, start: float = 0.0) -> None:
         self.start = self.end = start
@@ -55,6 +56,7 @@ class Window:
         self.expirations = [0] * tiers
         # gauges at the end of the window
         self.entries = [0] * tiers
+        self.orphans = [0] * tiers
         self.db_queue = 0
 
     @property
@@ -84,6 +86,7 @@ class Window:
         self.expirations = [a - b for a, b in zip(after.expirations, before.expirations,
                                                   strict=True)]
         self.entries = list(after.entries)
+        self.orphans = list(after.orphans)
         self.db_queue = after.db_queue
 
     def merge(self, other: Window) -> None:
@@ -100,4 +103,5 @@ class Window:
         self.start = min(self.start, other.start)
         self.end = max(self.end, other.end)
         self.entries = list(other.entries)
+        self.orphans = list(other.orphans)
         self.db_queue = other.db_queue

@@ -94,6 +94,11 @@ class Database:
         self.committed_at = array("d", bytes(8 * keys))
         self.previous_version = array("q", bytes(8 * keys))
         self.previous_at = array("d", bytes(8 * keys))
+        # The version the last read query saw, and when a newer one was first committed
+        # (-1: not yet): every copy of that version was superseded at that moment, however
+        # many commits have followed (write-around leaves such copies in caches for a TTL).
+        self.read_version = array("q", bytes(8 * keys))
+        self.read_superseded_at = array("d", [-1.0]) * keys
         self.pending: dict[int, int] = {}
         # Cumulative counters.
         self.reads_started = 0
@@ -111,9 +116,19 @@ class Database:
         self.pending[key] = version
         return version
 
+    def snapshot(self, key: int) -> int:
+        """The version a read query starting now sees (and remember that it was read)."""
+        version = self.committed[key]
+        if version != self.read_version[key]:
+            self.read_version[key] = version
+            self.read_superseded_at[key] = -1.0
+        return version
+
     def commit(self, key: int, version: int, now: float) -> None:
         """``version`` of ``key`` is in the database from ``now`` on."""
         latest = self.committed[key]
+        if version > self.read_version[key] and self.read_superseded_at[key] < 0:
+            self.read_superseded_at[key] = now
         if version > latest:
             self.previous_version[key] = latest
             self.previous_at[key] = self.committed_at[key]
@@ -125,10 +140,12 @@ class Database:
     def superseded_at(self, key: int, version: int) -> float:
         """When the database first committed something newer than ``version`` of ``key``.
 
-        Exact when the latest commit or the one before it superseded ``version``; for a
-        value older still, the time of the commit before the latest (so a staleness age
-        computed from it is a lower bound).
+        Exact for the version the last read query saw, and when the latest commit or the
+        one before it superseded ``version``; for a value older still, the time of the
+        commit before the latest (so a staleness age computed from it is a lower bound).
         """
+        if version == self.read_version[key] and self.read_superseded_at[key] >= 0:
+            return self.read_superseded_at[key]
         if version >= self.previous_version[key]:
             return self.committed_at[key]
         return self.previous_at[key]

@@ -67,17 +67,40 @@ class Tier:
     def entries(self) -> int:
         return sum(len(s) for s in self.stores)
 
+    def orphans(self, offset: int) -> int:
+        """Entries left under an older namespace (keys below ``offset``): never read again."""
+        if not offset:
+            return 0
+        return sum(1 for s in self.stores for key in s if key < offset)
+
     def flush(self) -> int:
         """Empty every instance (a restart, a wipe); returns how many entries were dropped."""
         return sum(s.clear() for s in self.stores)
 
 
-class Chain:
-    """The tier instances one app server walks, nearest first."""
+class Namespace:
+    """The prefix every cache key carries, as a number added to the key's id.
 
-    def __init__(self, tiers: Sequence[Tier], server: int):
+    Versioned keys (``product:v7:42``) invalidate everything at once by moving to a new
+    version: the old entries are never looked up again (orphans) but keep their memory
+    until the eviction policy removes them. Here a bump adds the key-space size to
+    ``offset``, so new store keys never meet old ones.
+    """
+
+    __slots__ = ("offset",)
+
+    def __init__(self) -> None:
+        self.offset = 0
+
+
+class Chain:
+    """The tier instances one app server walks, nearest first. Its methods take a key's
+    id and add the namespace offset themselves."""
+
+    def __init__(self, tiers: Sequence[Tier], server: int, namespace: Namespace):
         self.tiers = list(tiers)
         self.server = server
+        self.namespace = namespace
         self.stores: list[Store] = [t.store_for(server) for t in tiers]
         fills = [(store.insert, tier.expiry, tier.inherit_ttl)
                  for tier, store in zip(self.tiers, self.stores, strict=True)]
@@ -88,6 +111,7 @@ class Chain:
         """Store a value in the first ``levels`` tiers (all by default); ``below_expires`` is
         the expiry of the copy it came from, kept by tiers that inherit TTLs."""
         fills = self._fills_upto[-1 if levels is None else levels]
+        key += self.namespace.offset
         for insert, expiry, inherit in fills:
             expires = FOREVER if expiry is None else expiry(now)
             if inherit and below_expires < expires:
@@ -96,11 +120,14 @@ class Chain:
 
     def delete(self, key: int) -> None:
         """Remove ``key`` from every tier of this chain."""
+        key += self.namespace.offset
         for store in self.stores:
             store.delete(key)
 
 
-def build(specs: Sequence[Any], servers: int, seed: int) -> tuple[list[Tier], list[Chain]]:
+def build(specs: Sequence[Any], servers: int, seed: int,
+          namespace: Namespace | None = None) -> tuple[list[Tier], list[Chain]]:
     """The tiers of a scenario and one chain per app server."""
     tiers = [Tier(spec, i, servers, seed) for i, spec in enumerate(specs)]
-    return tiers, [Chain(tiers, s) for s in range(servers)]
+    namespace = namespace if namespace is not None else Namespace()
+    return tiers, [Chain(tiers, s, namespace) for s in range(servers)]

@@ -32,6 +32,21 @@ def _workshop() -> Scenario:
     ))
 
 
+def _cache_aside_race() -> Scenario:
+    # 20 keys, each read 9 times and written once a second, and 20 ms reads: now and then a
+    # write commits and deletes its key while a read of the old row is still running, and
+    # the read then stores the old value, stale until the next write or its 60 s TTL.
+    return Scenario.from_dict({
+        "seed": 3,
+        "workload": {"keys": 20, "popularity": "uniform", "rate_rps": 200.0,
+                     "requests": 40_000, "warmup_requests": 2_000, "write_ratio": 0.1},
+        "tiers": [{"name": "redis", "capacity": 100, "eviction": "lru", "ttl_s": 60.0,
+                   "latency_ms": 0.5}],
+        "database": {"latency_ms": 20.0, "concurrency": 32},
+        "metrics": {"trace_keys": [0]},
+    })
+
+
 #: name -> (one-line description, factory); the CLI and ``preset()`` read this table.
 PRESETS: dict[str, tuple[str, Callable[[], Scenario]]] = {
     "default": ("the built-in Scenario(): 50k requests, local LRU → Redis → DB", _default),
@@ -40,6 +55,8 @@ PRESETS: dict[str, tuple[str, Callable[[], Scenario]]] = {
     "two-tier": ("in-process LRU (200) in front of Redis (2,000) in front of the DB", _two_tier),
     "workshop": ("small and fast (20k requests, 5k keys) for live sessions and tests",
                  _workshop),
+    "cache-aside-race": ("slow reads racing frequent writes: old values stored after a "
+                         "delete (traces key 0)", _cache_aside_race),
 }
 
 

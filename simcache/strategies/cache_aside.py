@@ -39,7 +39,7 @@ class ReadQuery(Query):
         self.ctx, self.key, self.t0, self.server, self.measured = ctx, key, t0, server, measured
 
     def begin(self, db: Database, now: float) -> None:
-        self.version = db.committed[self.key]  # what the query sees is fixed when it starts
+        self.version = db.snapshot(self.key)  # what the query sees is fixed when it starts
         self.ctx.trace(self.key, now, "db read starts", self.server, self.version, "")
 
     def end(self, db: Database, now: float) -> None:

@@ -66,7 +66,7 @@ class Refresh(Query):
         self.strategy, self.key, self.server = strategy, key, server
 
     def begin(self, db: Database, now: float) -> None:
-        self.version = db.committed[self.key]
+        self.version = db.snapshot(self.key)
 
     def end(self, db: Database, now: float) -> None:
         ctx = self.strategy.ctx

@@ -18,8 +18,8 @@ class WriteBehind(WriteStrategy):
     Writes are fast (a cache round trip, no database) and repeated writes to a key
     coalesce into one database write (``db_writes`` counts keys written). Until a key is
     flushed the cache is ahead of the database (that is not a stale read); if the tier
-    holding the queue (the farthest one) crashes first, those acknowledged writes are lost
-    (``lost_writes``).
+    holding the queue (the farthest one) crashes first, every acknowledged write it held
+    is lost (``lost_writes``; a batch already sent to the database is not).
     """
 
     name = "write-behind"
@@ -29,17 +29,18 @@ class WriteBehind(WriteStrategy):
         strategy = ctx.scenario.strategy
         self.interval_s = strategy.flush_interval_s
         self.batch = strategy.flush_batch
-        self.dirty: dict[int, int] = {}  # key -> newest acknowledged version, oldest first
+        # key -> (newest acknowledged version, writes it stands for), oldest key first
+        self.dirty: dict[int, tuple[int, int]] = {}
         self.flush_due = False
         self.home = ctx.tiers[-1] if ctx.tiers else None
 
     def write(self, key: int, t: float, server: int, measured: bool) -> None:
         ctx = self.ctx
         version = ctx.db.issue(key)
-        coalesced = key in self.dirty
-        self.dirty[key] = version
+        earlier = self.dirty.get(key)
+        self.dirty[key] = (version, earlier[1] + 1 if earlier else 1)
         ctx.trace(key, t, "write queued", server, version,
-                  "replaces a write not yet flushed" if coalesced else "")
+                  "replaces a write not yet flushed" if earlier else "")
         ctx.call_at(t + ctx.write_gap_s, self._stored, (key, server, version, t, measured))
         if not self.flush_due:
             self._schedule_flush(t)
@@ -62,8 +63,8 @@ class WriteBehind(WriteStrategy):
         if not self.dirty:
             return
         items = []
-        for key in self.dirty:
-            items.append((key, self.dirty[key]))
+        for key, (version, _writes) in self.dirty.items():
+            items.append((key, version))
             if len(items) == self.batch:
                 break
         for key, _version in items:
@@ -76,10 +77,11 @@ class WriteBehind(WriteStrategy):
         if tier is not self.home or not self.dirty:
             return
         ctx = self.ctx
-        ctx.count("lost_writes", len(self.dirty))
-        for key, version in self.dirty.items():
+        ctx.count("lost_writes", sum(writes for _version, writes in self.dirty.values()))
+        for key, (version, writes) in self.dirty.items():
             ctx.db.pending.pop(key, None)
-            ctx.trace(key, now, "write lost", None, version, f"{tier.name} crashed first")
+            ctx.trace(key, now, "write lost", None, version,
+                      f"{writes} acknowledged write(s); {tier.name} crashed first")
         self.dirty.clear()
 
 
@@ -102,7 +104,7 @@ class Flush(Query):
             self.ctx.trace(key, now, "write commits", None, version, "flushed")
 
     def expire(self, db: Database, deadline: float) -> None:
-        # The flusher gave up waiting: the writes are lost as a crash would lose them.
+        # The flusher gave up waiting: the keys' latest writes are lost.
         self.ctx.count("lost_writes", len(self.items))
         for key, _version in self.items:
             db.pending.pop(key, None)

@@ -61,6 +61,9 @@ class Store:
     def __contains__(self, key: Hashable) -> bool:
         return key in self._data
 
+    def __iter__(self):
+        return iter(self._data)
+
     def keys(self) -> list[Hashable]:
         return list(self._data)
 
