@@ -108,3 +108,23 @@ def mmc_mean_wait_s(arrival_rps: float, service_s: float, servers: int) -> float
     if arrival_rps >= servers * mu:
         return math.inf
     return erlang_c(servers, arrival_rps / mu) / (servers * mu - arrival_rps)
+
+
+def ttl_staleness(p: np.ndarray, read_rps: float, write_rps: float,
+                  ttl_s: float) -> tuple[float, float]:
+    """Hit ratio and stale share of reads of a cache kept fresh by its TTL alone.
+
+    Each key i is read at Poisson rate λᵢ = pᵢ·read_rps and written at μᵢ = pᵢ·write_rps;
+    an entry loaded at a miss lives ``ttl_s`` (T) and writes do not touch it (write-around,
+    or a cache nobody invalidates). Its hit probability is λᵢT/(1 + λᵢT); a hit s seconds
+    into the entry's life is stale if a write has committed since (1 - e^(-μᵢs)), and hits
+    fall uniformly over the life, so a hit is stale with probability
+    1 - (1 - e^(-μᵢT))/(μᵢT). Returns (Σ pᵢ·hitᵢ, Σ pᵢ·hitᵢ·staleᵢ).
+    """
+    p = np.asarray(p, dtype=float)
+    lam_t = p * read_rps * ttl_s
+    mu_t = p * write_rps * ttl_s
+    hit = lam_t / (1 + lam_t)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stale = np.where(mu_t > 1e-12, 1 - (-np.expm1(-mu_t)) / mu_t, mu_t / 2)
+    return float(np.sum(p * hit)), float(np.sum(p * hit * stale))

@@ -406,6 +406,75 @@ def curve(frame: pd.DataFrame, x: str, y: str | Sequence[str],
     return _style(fig, title or f"{y_title[0].upper()}{y_title[1:]} against {x}", height=420)
 
 
+# -- a trace as a timeline ---------------------------------------------------------------
+#: Which lane of a timeline each trace event goes in.
+LANES = {
+    "read misses": "readers", "read answered": "readers", "hit": "readers",
+    "stale hit": "readers", "waits": "readers",
+    "write arrives": "writers", "write queued": "writers",
+    "db read starts": "database", "db read ends": "database", "write commits": "database",
+    "fill": "cache", "fill refused": "cache", "set": "cache", "delete": "cache",
+    "refresh queued": "cache", "write lost": "cache",
+    "message delivered": "other servers", "message lost": "other servers",
+}
+_LANE_ORDER = ["readers", "writers", "database", "cache", "other servers"]
+_EVENT_COLOURS = {"stale hit": "#c44e52", "fill refused": "#8c8c8c", "write lost": "#c44e52",
+                  "message lost": "#c44e52", "write commits": "#dd8452", "delete": "#ccb974",
+                  "fill": "#4c72b0", "set": "#4c72b0", "hit": "#55a868",
+                  "read misses": "#8172b3", "db read starts": "#937860",
+                  "db read ends": "#da8bc3", "read answered": "#64b5cd",
+                  "message delivered": "#55a868", "write arrives": "#dd8452"}
+
+
+def race_window(trace: pd.DataFrame, margin_s: float = 0.005) -> tuple[float, float]:
+    """Start and end of the first race in a trace: from the database read whose old value
+    was stored to the first stale hit it caused (``ValueError`` if there is none)."""
+    stale = trace.index[trace["event"] == "stale hit"]
+    if not len(stale):
+        raise ValueError("trace: no stale hit in it; trace a key with writes, or run longer")
+    first = trace.loc[stale[0]]
+    earlier = trace.loc[: stale[0]]
+    starts = earlier[(earlier["event"] == "db read starts")
+                     & (earlier["version"] == first["version"])]
+    start = float(starts["time_s"].iloc[-1]) if len(starts) else float(first["time_s"]) - 0.1
+    return start - margin_s, float(first["time_s"]) + margin_s
+
+
+def timeline(trace: pd.DataFrame, start: float | None = None, end: float | None = None,
+             title: str | None = None) -> go.Figure:
+    """Events of a trace (``Result.trace``) over time, one lane per actor, each marker
+    labelled with the version involved; stale hits and refused fills stand out."""
+    if not {"time_s", "event", "version", "committed"} <= set(trace.columns):
+        raise ValueError("trace: expected Result.trace (columns time_s, event, version, …)")
+    shown = trace
+    if start is not None:
+        shown = shown[shown["time_s"] >= start]
+    if end is not None:
+        shown = shown[shown["time_s"] <= end]
+    if shown.empty:
+        raise ValueError(f"trace: no events between {start} and {end} s")
+    t0 = float(shown["time_s"].iloc[0])
+    fig = go.Figure()
+    for event, rows in shown.groupby("event", sort=False):
+        lane = LANES.get(str(event), "cache")
+        version = [("" if pd.isna(v) else f"v{int(v)}") for v in rows["version"]]
+        hover = [f"{event} {v} (database has v{int(c)})<br>{d}" if v else
+                 f"{event} (database has v{int(c)})<br>{d}"
+                 for v, c, d in zip(version, rows["committed"], rows["detail"], strict=True)]
+        fig.add_trace(go.Scatter(
+            x=(rows["time_s"].to_numpy(dtype=float) - t0) * 1000.0, y=[lane] * len(rows),
+            mode="markers+text", name=str(event), text=version, textposition="top center",
+            marker=dict(size=11, color=_EVENT_COLOURS.get(str(event), "#937860"),
+                        symbol="x" if event in ("stale hit", "fill refused") else "circle"),
+            hovertext=hover, hovertemplate="%{hovertext}<br>t = %{x:.2f} ms<extra></extra>"))
+    lanes = [lane for lane in _LANE_ORDER if lane in {LANES.get(str(e), "cache")
+                                                       for e in shown["event"]}]
+    fig.update_yaxes(categoryorder="array", categoryarray=lanes[::-1], title_text=None)
+    fig.update_xaxes(title_text=f"ms after {t0:.3f} s")
+    key = ", ".join(str(k) for k in sorted(set(shown["key"]))) if "key" in shown else "?"
+    return _style(fig, title or f"What happened to key {key}", height=380)
+
+
 # -- the latency ladder -----------------------------------------------------------------
 def human_ms(ms: float) -> str:
     """A duration given in milliseconds, in the unit that reads best (ns, µs, ms, s)."""

@@ -89,6 +89,15 @@ RANGES: tuple[tuple[str, Any], ...] = (
     (r"^workload\.keys$", _log_options(100, 1_000_000, int)),
     (r"^workload\.requests$", _log_options(1_000, 1_000_000, int)),
     (r"^workload\.warmup_requests$", _log_options(100, 100_000, int, zero=True)),
+    (r"^workload\.app_servers$", (1, 16, 1)),
+    (r"^strategy\.refresh_fraction$", (0.05, 1.0, 0.05)),
+    (r"^strategy\.refresh_workers$", (1, 32, 1)),
+    (r"^strategy\.flush_interval_s$", _log_options(0.01, 60, float)),
+    (r"^strategy\.flush_batch$", _log_options(1, 10_000, int)),
+    (r"^invalidation\.pubsub_delay_ms$", (0.0, 100.0, 0.5)),
+    (r"^invalidation\.pubsub_loss$", (0.0, 1.0, 0.01)),
+    (r"^invalidation\.delete_delay_ms$", _log_options(1, 10_000, float)),
+    (r"^database\.timeout_ms$", _log_options(1, 10_000, float)),
 )
 
 
@@ -99,7 +108,14 @@ LABELS = {"capacity": "capacity", "ttl_s": "TTL", "ttl_jitter": "TTL jitter",
           "keys": "keys", "popularity": "popularity", "concurrency": "connections",
           "service": "service times", "hot_key_fraction": "hot keys",
           "hot_traffic_fraction": "hot traffic", "requests": "requests",
-          "warmup_requests": "warm-up requests"}
+          "warmup_requests": "warm-up requests", "app_servers": "app servers",
+          "read": "read strategy", "write": "write strategy",
+          "refresh_fraction": "refresh when left", "refresh_workers": "refresh workers",
+          "flush_interval_s": "flush every", "flush_batch": "flush batch",
+          "pubsub": "pub/sub", "pubsub_delay_ms": "pub/sub delay (ms)",
+          "pubsub_loss": "pub/sub loss", "delete_delay_ms": "2nd delete after (ms)",
+          "set_check": "set check", "timeout_ms": "timeout (ms)", "scope": "scope",
+          "inherit_ttl": "inherit TTL", "lru_clock_ms": "LRU clock (ms)"}
 
 
 def _label(scenario: Scenario, path: str) -> str:
@@ -124,6 +140,8 @@ def make_control(scenario: Scenario, path: str) -> widgets.Widget:
                   layout=widgets.Layout(width="auto", min_width="300px"))
     if rule.choices is not None:
         return widgets.Dropdown(options=list(rule.choices), value=current, **common)
+    if rule.kind is bool:
+        return widgets.Checkbox(value=bool(current), indent=False, **common)
     if rule.kind not in (int, float):
         raise ValueError(f"controls: {path!r} is a {rule.kind.__name__} field; only numbers "
                          "and choices have controls")
@@ -330,6 +348,8 @@ class Explorer:
 
 def _stop_label(path: str, value: float) -> str:
     """The label of a slider stop added for a value that is not on the usual scale."""
+    if value == NO_TTL:
+        return "no TTL" if path.endswith("ttl_s") else "off"
     return f"{value:g} s" if path.endswith("ttl_s") else f"{value:,g}"
 
 
