@@ -110,6 +110,33 @@ def test_write_behind_coalesces_and_loses_exactly_the_unflushed_writes_in_a_cras
     assert sim.db.pending == {}  # the others were flushed at the end
 
 
+def test_write_behind_writes_in_flight_at_a_crash_land_afterwards_and_versions_move_on():
+    """A write is queued when its value reaches the tier: one still on its way (a 50 ms
+    round trip here) when the tier crashes lands in the emptied tier and is flushed
+    later, not lost; lost versions are never issued again."""
+    data = {
+        "seed": 5,
+        "workload": {"keys": 20, "rate_rps": 1_000.0, "requests": 10_000,
+                     "warmup_requests": 0, "write_ratio": 0.5},
+        "tiers": [{"name": "redis", "capacity": 100, "latency_ms": 50.0}],
+        "database": {"latency_ms": 2.0, "concurrency": 8},
+        "strategy": {"write": "write-behind", "flush_interval_s": 1_000.0},
+        "faults": [{"kind": "crash", "at_s": 5.0, "tier": "redis"}],
+        "metrics": {"trace_keys": list(range(20))},
+    }
+    sim = Simulation(sc.Scenario.from_dict(data))
+    result = sim.run()
+    times = [t for chunk in sc.model.workload.requests(sim.scenario.workload, 5)
+             for t, w in zip(chunk.times, chunk.writes, strict=True) if w]
+    in_flight = sum(1 for t in times if 4.95 < t < 5.0)
+    assert in_flight > 10
+    assert result.summary["lost_writes"] == sum(1 for t in times if t + 0.05 < 5.0)
+    for _key, events in result.trace.groupby("key"):
+        sets = events[events.event == "set"]
+        assert sets.version.is_monotonic_increasing and sets.version.is_unique
+    assert sim.db.pending == {}
+
+
 def test_lost_pubsub_messages_leave_local_copies_stale_until_their_ttl():
     data = {
         "seed": 6,

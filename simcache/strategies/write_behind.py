@@ -37,21 +37,24 @@ class WriteBehind(WriteStrategy):
     def write(self, key: int, t: float, server: int, measured: bool) -> None:
         ctx = self.ctx
         version = ctx.db.issue(key)
-        earlier = self.dirty.get(key)
-        self.dirty[key] = (version, earlier[1] + 1 if earlier else 1)
-        ctx.trace(key, t, "write queued", server, version,
-                  "replaces a write not yet flushed" if earlier else "")
         ctx.call_at(t + ctx.write_gap_s, self._stored, (key, server, version, t, measured))
-        if not self.flush_due:
-            self._schedule_flush(t)
 
     def _stored(self, now: float, args: tuple[int, int, int, float, bool]) -> None:
+        """The write reaches the writer's tiers: it is queued for the database there and
+        acknowledged. (A crash before this moment does not lose it: it lands in the empty
+        tier afterwards.)"""
         key, server, version, t0, measured = args
         ctx = self.ctx
+        earlier = self.dirty.get(key)
+        self.dirty[key] = (version, earlier[1] + 1 if earlier else 1)
         ctx.chains[server].fill(key, version, t0, now)
-        ctx.trace(key, now, "set", server, version, "the writer's tiers; database later")
+        if ctx.tracing:
+            ctx.trace(key, now, "set", server, version, "the writer's tiers; queued for the "
+                      "database" + ("; replaces a write not yet flushed" if earlier else ""))
         ctx.publish(key, server, version, now)
         ctx.write_done(t0, now, measured)
+        if not self.flush_due:
+            self._schedule_flush(now)
 
     def _schedule_flush(self, now: float) -> None:
         self.flush_due = True
@@ -63,11 +66,11 @@ class WriteBehind(WriteStrategy):
         if not self.dirty:
             return
         items = []
-        for key, (version, _writes) in self.dirty.items():
-            items.append((key, version))
+        for key, (version, writes) in self.dirty.items():
+            items.append((key, version, writes))
             if len(items) == self.batch:
                 break
-        for key, _version in items:
+        for key, _version, _writes in items:
             del self.dirty[key]
         self.ctx.db.submit(Flush(self.ctx, items), now)
         if self.dirty:
@@ -77,11 +80,14 @@ class WriteBehind(WriteStrategy):
         if tier is not self.home or not self.dirty:
             return
         ctx = self.ctx
+        # The lost versions stay issued (never reused), so a later write is newer than
+        # any copy of a lost one that outlived the crash in a nearer tier.
         ctx.count("lost_writes", sum(writes for _version, writes in self.dirty.values()))
-        for key, (version, writes) in self.dirty.items():
-            ctx.db.pending.pop(key, None)
-            ctx.trace(key, now, "write lost", None, version,
-                      f"{writes} acknowledged write(s); {tier.name} crashed first")
+        if ctx.tracing:
+            for key, (version, writes) in self.dirty.items():
+                if ctx.tracing:
+                    ctx.trace(key, now, "write lost", None, version,
+                              f"{writes} acknowledged write(s); {tier.name} crashed first")
         self.dirty.clear()
 
 
@@ -91,7 +97,7 @@ class Flush(Query):
     __slots__ = ("ctx", "items")
     is_write = True
 
-    def __init__(self, ctx: Context, items: list[tuple[int, int]]):
+    def __init__(self, ctx: Context, items: list[tuple[int, int, int]]):
         self.ctx, self.items = ctx, items
 
     @property
@@ -99,12 +105,12 @@ class Flush(Query):
         return len(self.items)
 
     def end(self, db: Database, now: float) -> None:
-        for key, version in self.items:
+        tracing = self.ctx.tracing
+        for key, version, _writes in self.items:
             db.commit(key, version, now)
-            self.ctx.trace(key, now, "write commits", None, version, "flushed")
+            if tracing:
+                self.ctx.trace(key, now, "write commits", None, version, "flushed")
 
     def expire(self, db: Database, deadline: float) -> None:
-        # The flusher gave up waiting: the keys' latest writes are lost.
-        self.ctx.count("lost_writes", len(self.items))
-        for key, _version in self.items:
-            db.pending.pop(key, None)
+        # The flusher gave up waiting for a connection: the batch's writes are lost.
+        self.ctx.count("lost_writes", sum(writes for _key, _version, writes in self.items))
