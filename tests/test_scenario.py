@@ -359,3 +359,15 @@ def test_describe_is_one_readable_line():
     assert "3,000 requests" in text and "l1[20 lfu ttl 2.5s per server]" in text
     assert "3 app servers" in text and "timeout 250 ms" in text and "flush shared at 5 s" in text
     assert "no cache" in sc.Scenario.from_dict({"tiers": []}).describe()
+
+
+def test_describe_names_the_invalidation_settings():
+    base = sc.Scenario.from_dict(CUSTOM)
+    text = base.describe()
+    assert "pub/sub 2 ms losing 1%" in text
+    assert "second delete after 500 ms" in text and "version check on set" in text
+    plain = base.with_values({"invalidation.pubsub": False, "invalidation.delete_delay_ms": None,
+                              "invalidation.set_check": "none"}).describe()
+    assert "pub/sub 2" not in plain and "second delete" not in plain and "version" not in plain
+    # pub/sub with one app server tells nobody: the line does not claim it
+    assert "pub/sub 2" not in base.with_values({"workload.app_servers": 1}).describe()

@@ -323,7 +323,16 @@ class Scenario(Section):
         timeout = f", timeout {db.timeout_ms:g} ms" if db.timeout_ms is not None else ""
         strategy = ("" if (self.strategy.read, self.strategy.write) == ("cache-aside", "invalidate")
                     else f"; {self.strategy.read} / {self.strategy.write}")
-        extras = [p.kind for p in self.protections] + [f.describe() for f in self.faults]
+        inv = self.invalidation
+        invalidation = ([f"pub/sub {inv.pubsub_delay_ms:g} ms"
+                         + (f" losing {inv.pubsub_loss:.0%}" if inv.pubsub_loss else "")]
+                        if inv.pubsub and w.app_servers > 1 else [])
+        if inv.delete_delay_ms is not None:
+            invalidation.append(f"second delete after {inv.delete_delay_ms:g} ms")
+        if inv.set_check == "version":
+            invalidation.append("version check on set")
+        extras = (invalidation + [p.kind for p in self.protections]
+                  + [f.describe() for f in self.faults])
         return (f"{length} at {w.rate_rps:g}/s over {w.keys:,} keys, {pop}, "
                 f"{w.write_ratio:.0%} writes{servers}; {tiers} → DB {db.latency_ms:g} ms "
                 f"× {db.concurrency}{timeout}{strategy}"
