@@ -115,6 +115,25 @@ def test_over_time_draws_timeseries_columns(result):
         plots.over_time(result, "nope")
 
 
+def test_over_time_overlays_runs(result, others):
+    fig = plots.over_time([result, others[1]], "db_reads_per_s", labels=["a", "b"])
+    assert [line.name for line in fig.data] == ["a", "b"]
+    assert fig.layout.xaxis.rangemode != "tozero"  # rows start after the warm-up
+    both = plots.over_time([result, others[1]], ["latency_p50_ms", "hit_ratio"],
+                           labels=["a", "b"])
+    assert [line.name for line in both.data] == ["a: latency p50", "a: hit ratio",
+                                                 "b: latency p50", "b: hit ratio"]
+    with pytest.raises(ValueError, match="labels"):
+        plots.over_time([result, result], "hit_ratio", labels=["one"])
+
+
+def test_compare_zooms_in_on_small_shares(others):
+    fig = plots.compare(others, ["no cache", "two tiers"], metrics=["stale_ratio"])
+    top = max(float(r.summary["stale_ratio"]) for r in others)
+    assert fig.layout.yaxis.range[1] == pytest.approx(top * 1.15 if top else 1.12)
+    assert plots.metric_label("db_reads")[0] == "DB reads"
+
+
 def test_single_panels(result):
     for name in plots.PANELS:
         fig = plots.panel(result, name)

@@ -52,7 +52,7 @@ def metric_label(key: str) -> tuple[str, str, bool]:
         if key.endswith(suffix):
             name = key[: -len(suffix)].replace("_", " ")
             return name.replace("db ", "DB "), unit, False
-    return key.replace("_", " "), "", False
+    return key.replace("_", " ").replace("db ", "DB "), "", False
 
 
 # The unit of a scenario field, by its last name, for axis titles of sweeps.
@@ -284,32 +284,49 @@ def panel(result: Result, name: str, title: str | None = None) -> go.Figure:
     return fig
 
 
-def over_time(result: Result, columns: str | Sequence[str], title: str | None = None,
-              log_y: bool = False) -> go.Figure:
-    """Lines of some ``result.timeseries`` columns against simulated time."""
+def over_time(result: Result | Sequence[Result], columns: str | Sequence[str],
+              title: str | None = None, log_y: bool = False,
+              labels: Sequence[str] | None = None) -> go.Figure:
+    """Lines of some ``result.timeseries`` columns against simulated time; give several
+    results (and their ``labels``) to draw each run's lines on the same axes."""
+    results = [result] if isinstance(result, Result) else list(result)
+    if not results:
+        raise ValueError("result: need at least one Result")
+    labels = [str(x) for x in labels] if labels is not None else \
+        [f"run {i + 1}" for i in range(len(results))]
+    if len(labels) != len(results):
+        raise ValueError(f"labels: got {len(labels)} for {len(results)} results")
     columns = [columns] if isinstance(columns, str) else list(columns)
-    ts = result.timeseries
-    for column in columns:
-        if column not in ts.columns:
-            raise ValueError(f"columns: {column!r} is not a timeseries column; it has "
-                             f"{', '.join(map(str, ts.columns[:10]))}…")
+    for r in results:
+        ts = r.timeseries
+        for column in columns:
+            if column not in ts.columns:
+                raise ValueError(f"columns: {column!r} is not a timeseries column; it has "
+                                 f"{', '.join(map(str, ts.columns[:10]))}…")
     fig = go.Figure()
-    t = _array(ts["time_s"])
-    for i, column in enumerate(columns):
+    lines = [(label, r, column) for label, r in zip(labels, results, strict=True)
+             for column in columns]
+    for i, (label, r, column) in enumerate(lines):
         name, unit, fraction = metric_label(column)
+        if len(results) > 1:
+            name = label if len(columns) == 1 else f"{label}: {name}"
         hover = "%{y:.1%}" if fraction else f"%{{y:,.4g}} {unit}".rstrip()
-        fig.add_trace(_line(t, _array(ts[column]), name, RUN_COLOURS[i % len(RUN_COLOURS)],
-                            "legend", hover=hover))
+        ts = r.timeseries
+        fig.add_trace(_line(_array(ts["time_s"]), _array(ts[column]), name,
+                            RUN_COLOURS[i % len(RUN_COLOURS)], "legend", hover=hover))
     y_title = _axis_title(columns[0]) if len(columns) == 1 else ", ".join(
         metric_label(c)[0] for c in columns)
-    extra = _log_ticks(np.concatenate([_array(ts[c]) for c in columns])) if log_y else {}
-    fig.update_xaxes(title_text="simulated time (s)", rangemode="tozero")
+    extra = _log_ticks(np.concatenate([_array(r.timeseries[c]) for r in results
+                                       for c in columns])) if log_y else {}
+    # Rows start where the warm-up ends: the axis starts there too, not at zero.
+    fig.update_xaxes(title_text="simulated time (s)")
     fig.update_yaxes(title_text=y_title, type="log" if log_y else None,
                      tickformat=".0%" if all(metric_label(c)[2] for c in columns) else None,
                      rangemode=None if log_y else "tozero", **extra)
-    fig.update_layout(showlegend=len(columns) > 1)
-    return _style(fig, title or f"{y_title} over time", result.scenario.describe(),
-                  height=420)
+    fig.update_layout(showlegend=len(lines) > 1)
+    subtitle = results[0].scenario.describe() if len(results) == 1 else \
+        f"{len(results)} runs: {', '.join(labels)}"
+    return _style(fig, title or f"{y_title} over time", subtitle, height=420)
 
 
 # -- runs side by side ------------------------------------------------------------------
@@ -340,8 +357,10 @@ def compare(results: Sequence[Result], labels: Sequence[str] | None = None,
             text=[_fmt(v, unit, fraction) for v in values], textposition="outside",
             cliponaxis=False, hovertemplate="%{x}: %{text}<extra></extra>"), row=1, col=col)
         top = float(np.nanmax(values)) if len(values) else 1.0
-        if fraction:
-            fig.update_yaxes(tickformat=".0%", range=[0, max(1.0, top) * 1.12], row=1, col=col)
+        if fraction:  # 0-100 % unless every bar is small (a stale share of 2 %)
+            upper = top * 1.15 if 0 < top < 0.5 else max(1.0, top) * 1.12
+            fig.update_yaxes(tickformat=".0%" if upper > 0.05 else ".1%", range=[0, upper],
+                             row=1, col=col)
         else:
             fig.update_yaxes(range=[0, (top or 1.0) * 1.15], row=1, col=col)
     fig.update_xaxes(tickangle=0 if len(results) <= 4 else -30)
