@@ -7,10 +7,11 @@ the full model spends its time. Sections:
 
 1. ``full``: :func:`simcache.run` against a naive simpy model with one process per request,
    on the same arrivals, keys and policy classes, so only the engine differs.
-2. ``replay``: :func:`simcache.replay` against libCacheSim on the same trace.
-3. ``memory``: peak RSS of :func:`simcache.run` for 1M and 10M requests, each in its own
+2. ``writes``: the same with 20 % writes (invalidate), pub/sub and two app servers.
+3. ``replay``: :func:`simcache.replay` against libCacheSim on the same trace.
+4. ``memory``: peak RSS of :func:`simcache.run` for 1M and 10M requests, each in its own
    process.
-4. ``slider``: re-run time of the scenarios that interactive controls start from.
+5. ``slider``: re-run time of the scenarios that interactive controls start from.
 
 Wall-clock figures depend on the machine and on what else runs on it; ratios against a
 baseline timed in the same process, runs interleaved, are what to compare.
@@ -30,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,12 +42,13 @@ import simpy
 from .analysis.replay import replay
 from .engine import run
 from .metrics.histogram import Histogram
+from .model.database import service_times
 from .model.policies import FOREVER, make_store
 from .model.workload import requests
-from .rng import stream
-from .scenario import Database, Scenario, Workload
+from .rng import UniformBuffer, stream
+from .scenario import Scenario, Workload
 
-SECTIONS = ("full", "replay", "memory", "slider")
+SECTIONS = ("full", "writes", "replay", "memory", "slider")
 #: Figures measured before the engine gained its extension points, printed beside today's
 #: (machines differ: compare the ratios to the naive model, not the requests/s).
 EARLIER = Path(__file__).resolve().parent.parent / "benchmarks" / "before-extension-points.json"
@@ -77,6 +79,19 @@ FULL_MODEL = {
     "database": {"latency_ms": 7.5, "concurrency": 8, "service": "exponential"},
 }
 
+#: The full model with writes: 20 % of requests write (invalidate: commit, then delete),
+#: two app servers each with its own local tier, told of the other's writes by pub/sub.
+#: Writes and the misses they cause need about 9 connections' worth of queries: 16 keep
+#: the database a little over half busy, as in the model above.
+FULL_MODEL_WRITES = {
+    **FULL_MODEL,
+    "workload": {**FULL_MODEL["workload"], "write_ratio": 0.2, "app_servers": 2},
+    "database": {**FULL_MODEL["database"], "concurrency": 16},
+    "tiers": [{**FULL_MODEL["tiers"][0], "scope": "per-server"}, FULL_MODEL["tiers"][1]],
+    "strategy": {"read": "cache-aside", "write": "invalidate"},
+    "invalidation": {"pubsub": True, "pubsub_delay_ms": 1.0},
+}
+
 
 @dataclass(frozen=True)
 class Sizes:
@@ -95,41 +110,45 @@ QUICK_SIZES = Sizes(full_requests=220_000, naive_requests=220_000, replay_reques
                     memory_requests=(200_000, 2_000_000), slider_repeat=3)
 
 
-def full_scenario(total_requests: int) -> Scenario:
-    """The full-model scenario with ``total_requests`` requests, 1 in 11 of them warm-up."""
-    scenario = Scenario.from_dict(FULL_MODEL)
+def full_scenario(total_requests: int, model: dict[str, Any] = FULL_MODEL) -> Scenario:
+    """A full-model scenario with ``total_requests`` requests, 1 in 11 of them warm-up."""
+    scenario = Scenario.from_dict(model)
     return scenario.with_values({"workload.requests": total_requests,
                                  "workload.warmup_requests": total_requests // 11})
 
 
 # -- the naive baseline -------------------------------------------------------------------
-def _service_times(rng: np.random.Generator, database: Database) -> Iterator[float]:
-    """Database service times in seconds, drawn in batches as the engine draws them."""
-    mean_s = database.latency_ms / 1000.0
-    if database.service == "constant":
-        while True:
-            yield mean_s
-    while True:
-        yield from rng.exponential(mean_s, 4096).tolist()
-
-
 def naive_run(scenario: Scenario) -> dict[str, float]:
     """The textbook simpy model: one process per request, a timeout per tier lookup.
 
-    Uses the same arrivals and keys (:func:`simcache.model.workload.requests`) and the same
-    policy classes and random streams as :func:`simcache.run`, so the engine is the only
-    difference. Cache-aside reads (a round trip per tier to write a value back), writes
-    update the database, then delete the key from every tier (a round trip per tier).
-    Returns the summary figures both models share.
+    Uses the same arrivals, keys and app servers (:func:`simcache.model.workload.requests`)
+    and the same policy classes and random streams as :func:`simcache.run`, so the engine is
+    the only difference. Cache-aside reads (a round trip per tier to write a value back);
+    writes update the database, then delete the key from the writer's tiers (a round trip
+    per tier) and, with pub/sub, publish: each other app server drops its per-server
+    copies ``pubsub_delay_ms`` later unless the message is lost. Returns the summary
+    figures both models share.
     """
-    wl = scenario.workload
+    wl, inv = scenario.workload, scenario.invalidation
     env = simpy.Environment()
-    stores = [make_store(t.eviction, t.capacity, stream(scenario.seed, f"tier:{t.name}"),
-                         samples=t.samples, clock_ms=t.lru_clock_ms) for t in scenario.tiers]
+    servers = wl.app_servers
+    per_server = [t.scope == "per-server" for t in scenario.tiers]
+    instances = [[make_store(t.eviction, t.capacity,
+                             stream(scenario.seed, f"tier:{t.name}" + (f":{i}" if i else "")),
+                             samples=t.samples, clock_ms=t.lru_clock_ms)
+                  for i in range(servers if local else 1)]
+                 for t, local in zip(scenario.tiers, per_server, strict=True)]
+    chains = [[tier[s if local else 0] for tier, local in zip(instances, per_server,
+                                                               strict=True)]
+              for s in range(servers)]
+    pubsub = inv.pubsub and servers > 1 and any(per_server)
+    loss = UniformBuffer(stream(scenario.seed, "pubsub-loss"))
     lookup_s = [t.latency_ms / 1000.0 for t in scenario.tiers]
     ttl_s = [t.ttl_s for t in scenario.tiers]
     db = simpy.Resource(env, capacity=scenario.database.concurrency)
-    service = _service_times(stream(scenario.seed, "db-service"), scenario.database)
+    db_spec = scenario.database
+    service = service_times(stream(scenario.seed, "db-service"), db_spec.latency_ms / 1000.0,
+                            db_spec.service == "constant")
     versions: dict[int, int] = {}
     latency = Histogram()
     count = {"reads": 0, "writes": 0, "hits": 0, "misses": 0, "stale": 0}
@@ -140,8 +159,9 @@ def naive_run(scenario: Scenario) -> dict[str, float]:
     def back(levels: int) -> float:  # writing a value back to the nearest tiers, in ms
         return 1000.0 * sum(lookup_s[:levels])
 
-    def read(key: int, measured: bool):
+    def read(key: int, server: int, measured: bool):
         t0 = env.now
+        stores = chains[server]
         for level, store in enumerate(stores):
             yield env.timeout(lookup_s[level])
             entry = store.get(key, env.now)
@@ -157,7 +177,7 @@ def naive_run(scenario: Scenario) -> dict[str, float]:
         with db.request() as req:
             yield req
             version = versions.get(key, 0)
-            yield env.timeout(next(service))
+            yield env.timeout(service())
         for level, store in enumerate(stores):
             store.put(key, version, expires(level), env.now)
         if measured:
@@ -166,28 +186,41 @@ def naive_run(scenario: Scenario) -> dict[str, float]:
             count["stale"] += version != versions.get(key, 0)
             latency.add((env.now - t0) * 1000.0 + back(len(stores)))
 
-    def write(key: int, measured: bool):
+    def deliver(key: int, others: list[int]):
+        yield env.timeout(inv.pubsub_delay_ms / 1000.0)
+        for other in others:
+            for store, local in zip(chains[other], per_server, strict=True):
+                if local:
+                    store.delete(key)
+
+    def write(key: int, server: int, measured: bool):
         with db.request() as req:
             yield req
-            yield env.timeout(next(service))
+            yield env.timeout(service())
         versions[key] = versions.get(key, 0) + 1
         yield env.timeout(sum(lookup_s))  # the deletes' round trips
-        for store in stores:
+        for store in chains[server]:
             store.delete(key)
+        if pubsub:
+            others = [o for o in range(servers)
+                      if o != server and not (inv.pubsub_loss and loss() < inv.pubsub_loss)]
+            if others:
+                env.process(deliver(key, others))
         if measured:
             count["writes"] += 1
 
     def arrive():
         n = 0
         for chunk in requests(wl, scenario.seed):
-            writes = chunk.writes
+            writes, owners = chunk.writes, chunk.servers
             for i, t in enumerate(chunk.times):
                 yield env.timeout(t - env.now)
                 measured = n >= wl.warmup_requests
+                server = owners[i] if owners is not None else 0
                 if writes is not None and writes[i]:
-                    env.process(write(chunk.keys[i], measured))
+                    env.process(write(chunk.keys[i], server, measured))
                 else:
-                    env.process(read(chunk.keys[i], measured))
+                    env.process(read(chunk.keys[i], server, measured))
                 n += 1
 
     env.process(arrive())
@@ -240,10 +273,10 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], indent: str = "
 SHARED = ("hit_ratio", "misses", "latency_mean_ms", "latency_p99_ms", "stale_reads")
 
 
-def bench_full(sizes: Sizes, repeat: int) -> dict[str, Any]:
+def bench_full(sizes: Sizes, repeat: int, model: dict[str, Any] = FULL_MODEL) -> dict[str, Any]:
     """simcache.run against the naive one-process-per-request model, runs interleaved."""
-    scenario = full_scenario(sizes.full_requests)
-    naive_scenario = full_scenario(sizes.naive_requests)
+    scenario = full_scenario(sizes.full_requests, model)
+    naive_scenario = full_scenario(sizes.naive_requests, model)
     sim_s: list[float] = []
     naive_s: list[float] = []
     result = naive = None
@@ -271,7 +304,9 @@ def bench_full(sizes: Sizes, repeat: int) -> dict[str, Any]:
     }
 
 
-def render_full(data: dict[str, Any]) -> str:
+def render_full(data: dict[str, Any],
+                title: str = "1. Full model: simcache.run vs a naive simpy model "
+                             "(one process per request)") -> str:
     sim, naive, same = data["simcache"], data["naive"], data["simcache_at_naive_size"]
     n, m = data["requests"], data["naive_requests"]
     verdict = "meets" if data["speedup"] >= data["target"] else "MISSES"
@@ -282,7 +317,7 @@ def render_full(data: dict[str, Any]) -> str:
          f"{_median(naive['seconds']):.2f}", ""],
     ]
     lines = [
-        "1. Full model: simcache.run vs a naive simpy model (one process per request)",
+        title,
         f"   {data['scenario']}",
         f"   simcache: {n:,} requests; naive: {m:,} requests (warm-up 1/11 of each, "
         "counted in requests/s); wall clock includes drawing the workload",
@@ -311,6 +346,11 @@ def render_full(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def render_writes(data: dict[str, Any]) -> str:
+    return render_full(data, "2. Full model with 20% writes, invalidate, pub/sub and two app "
+                             "servers, vs the naive simpy model")
+
+
 def _earlier_full(data: dict[str, Any]) -> list[str]:
     before = earlier_figures()
     if before is None:
@@ -319,9 +359,9 @@ def _earlier_full(data: dict[str, Any]) -> list[str]:
     env = before["environment"]
     return [
         f"   before the extension points (commit {before['commit'][:7]}, {env['when'][:10]}, "
-        f"{env['machine']}):",
+        f"{env['machine']}), section 1's scenario:",
         f"     simcache {_int(full['simcache_rps'])} requests/s, naive "
-        f"{_int(full['naive_rps'])}: {full['speedup']:.2f}x; now {data['speedup']:.2f}x "
+        f"{_int(full['naive_rps'])}: {full['speedup']:.2f}x; here {data['speedup']:.2f}x "
         f"({data['speedup'] / full['speedup'] - 1:+.0%} on the ratio)",
     ]
 
@@ -394,7 +434,7 @@ def bench_replay(sizes: Sizes, repeat: int) -> dict[str, Any]:
 def render_replay(data: dict[str, Any]) -> str:
     n = data["requests"]
     lines = [
-        "2. Eviction-only replay: simcache.replay vs libCacheSim",
+        "3. Eviction-only replay: simcache.replay vs libCacheSim",
         f"   trace: {n:,} requests, Zipf({data['zipf_alpha']:g}) over {data['keys']:,} keys, "
         "object size 1, capacity in objects",
     ]
@@ -503,7 +543,7 @@ def render_memory(data: dict[str, Any]) -> str:
         return "meets" if abs(ratio - 1.0) <= tol else "MISSES"
 
     lines = [
-        "3. Peak memory of simcache.run (full-model scenario, each size in its own process)",
+        "4. Peak memory of simcache.run (full-model scenario, each size in its own process)",
         f"   peak RSS ({runs[0]['method']}) during the run; baseline = RSS after imports and "
         "a 2,000-request warm-up run",
         "",
@@ -563,7 +603,7 @@ def render_slider(data: dict[str, Any]) -> str:
     if before:
         headers.insert(3, "before s")
     return "\n".join([
-        f"4. Slider re-run: simcache.run of each control's starting scenario "
+        f"5. Slider re-run: simcache.run of each control's starting scenario "
         f"(median of {data['repeat']}, after one untimed run"
         + ("; 'before s': the median before the extension points" if before else "") + ")",
         "",
@@ -585,8 +625,8 @@ def profile_full(requests_: int, top: int = 20) -> str:
 
 
 # -- driver ------------------------------------------------------------------------------
-RENDER = {"full": render_full, "replay": render_replay, "memory": render_memory,
-          "slider": render_slider}
+RENDER = {"full": render_full, "writes": render_writes, "replay": render_replay,
+          "memory": render_memory, "slider": render_slider}
 
 
 def environment() -> dict[str, Any]:
@@ -618,6 +658,8 @@ def run_all(sections: Sequence[str], sizes: Sizes, repeat: int,
         start = time.perf_counter()
         if name == "full":
             data = bench_full(sizes, repeat)
+        elif name == "writes":
+            data = bench_full(sizes, repeat, FULL_MODEL_WRITES)
         elif name == "replay":
             data = bench_replay(sizes, repeat)
         elif name == "memory":

@@ -244,3 +244,18 @@ def test_a_run_without_tiers_has_an_empty_tier_table():
     result = run({"tiers": [], "workload": {"requests": 2_000, "warmup_requests": 0}})
     assert result.tiers.empty and "tier" in result.tiers.columns
     assert math.isfinite(result.summary["latency_p50_ms"])
+
+
+def test_a_run_pauses_the_garbage_collector_and_restores_it():
+    import gc
+
+    small = sc.Scenario().with_values({"workload.requests": 2_000, "workload.warmup_requests": 0})
+    assert gc.isenabled()
+    sc.run(small)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        sc.run(small)
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()

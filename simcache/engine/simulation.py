@@ -11,6 +11,7 @@ costs none. Protections hook into hits, misses and fills; faults are scheduled a
 
 from __future__ import annotations
 
+import gc
 import math
 from collections.abc import Callable
 from itertools import repeat
@@ -23,7 +24,7 @@ from ..faults import FAULTS
 from ..metrics import Recorder, Result, Sample, catalog, nice_interval
 from ..metrics.catalog import Span
 from ..model import tiers as tiers_
-from ..model.database import Database, ServiceTimes
+from ..model.database import Database, service_times
 from ..model.flights import Flights
 from ..model.workload import requests
 from ..protections import PROTECTIONS, Hooks
@@ -51,8 +52,8 @@ class Simulation:
         seed, wl, db = scenario.seed, scenario.workload, scenario.database
         self.clock = Clock()
         self.db = Database(self.clock.call_at, db.concurrency,
-                           ServiceTimes(stream(seed, "db-service"), db.latency_ms / 1000.0,
-                                        db.service == "constant"),
+                           service_times(stream(seed, "db-service"), db.latency_ms / 1000.0,
+                                         db.service == "constant"),
                            wl.keys, None if db.timeout_ms is None else db.timeout_ms / 1000.0)
         self.namespace = tiers_.Namespace()  # fault namespace-bump moves it
         self.tiers, self.chains = tiers_.build(scenario.tiers, wl.app_servers, seed,
@@ -78,11 +79,14 @@ class Simulation:
         self._loss = UniformBuffer(stream(seed, "pubsub-loss"))
         self._local = [[s for t, s in zip(self.tiers, c.stores, strict=True)
                         if t.scope == "per-server"] for c in self.chains]
+        self._others = [[o for o in range(wl.app_servers) if o != s]
+                        for s in range(wl.app_servers)]
         self._delete_again_s = (None if inv.delete_delay_ms is None
                                 else inv.delete_delay_ms / 1000.0)
         self.protections = [PROTECTIONS[o.kind](o, self) for o in scenario.protections]
         self.hooks = Hooks(self.protections, self.read.on_hit)
         self.traced = frozenset(scenario.metrics.trace_keys)
+        self.tracing = bool(self.traced)  # callers test this before building a trace row
         self.trace_rows: list[tuple] = []
         self.faults = [FAULTS[o.kind](o, self) for o in scenario.faults]
         for fault in self.faults:
@@ -110,14 +114,17 @@ class Simulation:
         """Store a value read from the database in every tier of ``server``'s chain, unless
         the version check or a protection refuses it; True if stored."""
         if self.version_check and version < self.db.committed[key]:
-            self.trace(key, now, "fill refused", server, version, "a newer version exists")
+            if self.tracing:
+                self.trace(key, now, "fill refused", server, version, "a newer version exists")
             return False
         on_fill = self.hooks.on_fill
         if on_fill is not None and not on_fill(key, version, server, now):
-            self.trace(key, now, "fill refused", server, version, "by a protection")
+            if self.tracing:
+                self.trace(key, now, "fill refused", server, version, "by a protection")
             return False
         self.chains[server].fill(key, version, loaded_at, now)
-        self.trace(key, now, "fill", server, version, "")
+        if self.tracing:
+            self.trace(key, now, "fill", server, version, "")
         return True
 
     def after_write(self, key: int, server: int, version: int, committed: float, t0: float,
@@ -126,8 +133,12 @@ class Simulation:
         one round trip per tier later the writer's tiers hold it (``store``) or no longer
         hold the key, the write is acknowledged, other servers are told (pub/sub), and a
         delayed second delete follows if the scenario asks for one."""
-        self.call_at(committed + self.write_gap_s, self._update_tiers,
-                     (key, server, version, committed, t0, measured, store))
+        when = committed + self.write_gap_s
+        if when > self.clock.now:  # call_at(), written out: every write comes here
+            self.clock.call_at(when, self._update_tiers,
+                               (key, server, version, committed, t0, measured, store))
+        else:
+            self._update_tiers(when, (key, server, version, committed, t0, measured, store))
         if self._delete_again_s is not None:
             self.call_at(committed + self._delete_again_s, self._delete_again, (key, server))
 
@@ -135,33 +146,41 @@ class Simulation:
         key, server, version, committed, t0, measured, store = args
         if store:
             self.chains[server].fill(key, version, committed, now)
-            self.trace(key, now, "set", server, version, "the writer's tiers")
+            if self.tracing:
+                self.trace(key, now, "set", server, version, "the writer's tiers")
         else:
             self.chains[server].delete(key)
-            self.trace(key, now, "delete", server, version, "the writer's tiers")
-        self.publish(key, server, version, now)
+            if self.tracing:
+                self.trace(key, now, "delete", server, version, "the writer's tiers")
+        if self.pubsub:
+            self.publish(key, server, version, now)
         self.write_done(t0, now, measured)
 
     def _delete_again(self, now: float, args: tuple[int, int]) -> None:
         key, server = args
         self.chains[server].delete(key)
-        self.trace(key, now, "delete", server, None, "the delayed second delete")
+        if self.tracing:
+            self.trace(key, now, "delete", server, None, "the delayed second delete")
 
     def publish(self, key: int, server: int, version: int, now: float) -> None:
         """Tell the other app servers to drop their per-server copies of ``key``."""
         if not self.pubsub:
             return
-        receivers = []
-        for other in range(len(self.chains)):
-            if other == server:
-                continue
-            if self.pubsub_down or (self._pubsub_loss and self._loss() < self._pubsub_loss):
-                self.trace(key, now, "message lost", other, version,
-                           "pub/sub down" if self.pubsub_down else "dropped")
-                continue
-            receivers.append(other)
-        if receivers:
-            self.call_at(now + self._pubsub_delay_s, self._deliver, (key, version, receivers))
+        others = self._others[server]
+        if self.pubsub_down or self._pubsub_loss:
+            receivers = []
+            for other in others:
+                if self.pubsub_down or self._loss() < self._pubsub_loss:
+                    if self.tracing:
+                        self.trace(key, now, "message lost", other, version,
+                                   "pub/sub down" if self.pubsub_down else "dropped")
+                else:
+                    receivers.append(other)
+        else:
+            receivers = others  # every message arrives (read only, never changed)
+        if receivers:  # a timer even with no delay: messages arrive after the publish
+            self.clock.call_at(now + self._pubsub_delay_s, self._deliver,
+                               (key, version, receivers))
 
     def _deliver(self, now: float, args: tuple[int, int, list[int]]) -> None:
         key, version, receivers = args
@@ -169,7 +188,9 @@ class Simulation:
         for other in receivers:
             for store in self._local[other]:
                 store.delete(stored_as)
-            self.trace(key, now, "message delivered", other, version, "per-server copies dropped")
+            if self.tracing:
+                self.trace(key, now, "message delivered", other, version,
+                           "per-server copies dropped")
 
     def trace(self, key: int, time_s: float, event: str, server: int | None,
               version: int | None, detail: str) -> None:
@@ -198,7 +219,8 @@ class Simulation:
                 if superseded < t0:
                     w.stale += 1
                     w.staleness.add(now - superseded)
-        self.trace(key, now, "read answered", None, version, f"{(now - t0) * 1000:.3g} ms")
+        if self.tracing:
+            self.trace(key, now, "read answered", None, version, f"{(now - t0) * 1000:.3g} ms")
 
     def read_failed(self, t0: float, now: float, measured: bool) -> None:
         """A read gave up at ``now`` (a timeout); its latency counts at the timeout."""
@@ -226,6 +248,21 @@ class Simulation:
 
     # -- the request loop -----------------------------------------------------------------
     def run(self) -> Result:
+        """Simulate every request and return the result.
+
+        Python's cyclic garbage collector is paused meanwhile (and restored after): the
+        run makes many short-lived objects and no reference cycles of its own, so the
+        collector's passes would find nothing, and they cost a few per cent of a run.
+        """
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._run()
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    def _run(self) -> Result:
         wl = self.scenario.workload
         rec = self.recorder
         warmup = wl.warmup_requests
@@ -288,7 +325,8 @@ class Simulation:
         short_way = on_hit is None and bool(self.tiers)
         nearest = [pairs[0][1] if short_way else None for pairs in lookups]
         farther = [pairs[1:] if short_way else pairs for pairs in lookups]
-        chain, first, lookup = chains[0], nearest[0], farther[0]
+        per_server = list(zip(chains, nearest, farther, strict=True))
+        chain, first, lookup = per_server[0]
         miss, write = self.read.miss, self.write.write
         stand = clock.stand
         superseded_at = self.db.superseded_at
@@ -316,7 +354,7 @@ class Simulation:
                 next_due = advance(t)
                 offset = namespace.offset
             if several:
-                chain, first, lookup = chains[server], nearest[server], farther[server]
+                chain, first, lookup = per_server[server]
             if is_write:
                 if traced and key in traced:
                     trace(key, t, "write arrives", server, None, "")
@@ -354,7 +392,7 @@ class Simulation:
                     # A hit in a far tier copies the value into the nearer ones; the copy
                     # keeps the original load time, and the remaining TTL if asked to.
                     if level and (on_fill is None or on_fill(key, entry[0], server, t)):
-                        chain.fill(key, entry[0], entry[2], t, level, entry[1])
+                        chain.copy_up(key, entry, level, t)
                     break
             else:
                 stand(t)

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from array import array
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from functools import partial
+from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
@@ -30,9 +32,9 @@ class Query:
     is_write = False
     #: Rows (keys) the query writes: a batch writes several in one query.
     rows = 1
-
-    def begin(self, db: Database, now: float) -> None:
-        """The connection is ours: read what the query sees at its start."""
+    #: ``begin(db, now)``, if the query does something when it gets its connection (read
+    #: what it sees at its start); None for most writes, which saves a call each.
+    begin: Callable[[Database, float], None] | None = None
 
     def end(self, db: Database, now: float) -> None:
         """Service is over and the connection still held: commit, fill caches, reply."""
@@ -41,25 +43,18 @@ class Query:
         """Waited longer than ``database.timeout_ms`` for a connection: the caller gives up."""
 
 
-class ServiceTimes:
-    """Query service times in seconds, drawn in vectorised batches."""
+def service_times(rng: np.random.Generator, mean_s: float,
+                  constant: bool) -> Callable[[], float]:
+    """Query service times in seconds: a function returning the next one. Exponential
+    times are drawn in vectorised batches; the function is C-level ``next`` on them."""
+    if constant:
+        return partial(next, repeat(mean_s))
 
-    __slots__ = ("_rng", "_mean_s", "_constant", "_buf", "_i")
+    def batches() -> Iterator[list[float]]:
+        while True:
+            yield rng.exponential(mean_s, 4096).tolist()
 
-    def __init__(self, rng: np.random.Generator, mean_s: float, constant: bool):
-        self._rng, self._mean_s, self._constant = rng, mean_s, constant
-        self._buf: list[float] = []
-        self._i = 0
-
-    def __call__(self) -> float:
-        if self._constant:
-            return self._mean_s
-        if self._i >= len(self._buf):
-            self._buf = self._rng.exponential(self._mean_s, 4096).tolist()
-            self._i = 0
-        value = self._buf[self._i]
-        self._i += 1
-        return value
+    return partial(next, chain.from_iterable(batches()))
 
 
 class Database:
@@ -177,7 +172,8 @@ class Database:
             self.reads_started += 1
         self._inflight += 1
         self._inflight_start_sum += now
-        query.begin(self, now)
+        if query.begin is not None:
+            query.begin(self, now)
         self._call_at(now + self.service() * self.slowdown, self._finish, query)
 
     def _finish(self, now: float, query: Query) -> None:
@@ -185,7 +181,10 @@ class Database:
         self._inflight_start_sum -= query.started_at
         self._busy_done_s += now - query.started_at
         query.end(self, now)  # commit or fill before anyone else may use the connection
-        self._release(now)
+        if self.waiting:
+            self._release(now)
+        else:
+            self.free += 1
 
     def _release(self, now: float) -> None:
         waiting = self.waiting

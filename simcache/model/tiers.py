@@ -105,18 +105,37 @@ class Chain:
         fills = [(store.insert, tier.expiry, tier.inherit_ttl)
                  for tier, store in zip(self.tiers, self.stores, strict=True)]
         self._fills_upto = [fills[:n] for n in range(len(fills) + 1)]  # the nearest n
+        # Without TTLs every tier stores the same entry: one tuple, no expiry to work out.
+        inserts = [f[0] for f in fills]
+        self._timeless_upto = ([inserts[:n] for n in range(len(inserts) + 1)]
+                               if all(t.expiry is None for t in self.tiers) else None)
 
     def fill(self, key: int, version: int, loaded_at: float, now: float,
              levels: int | None = None, below_expires: float = FOREVER) -> None:
         """Store a value in the first ``levels`` tiers (all by default); ``below_expires`` is
         the expiry of the copy it came from, kept by tiers that inherit TTLs."""
-        fills = self._fills_upto[-1 if levels is None else levels]
         key += self.namespace.offset
+        if self._timeless_upto is not None:
+            entry = (version, FOREVER, loaded_at)
+            for insert in self._timeless_upto[-1 if levels is None else levels]:
+                insert(key, entry, now)
+            return
+        fills = self._fills_upto[-1 if levels is None else levels]
         for insert, expiry, inherit in fills:
             expires = FOREVER if expiry is None else expiry(now)
             if inherit and below_expires < expires:
                 expires = below_expires
             insert(key, (version, expires, loaded_at), now)
+
+    def copy_up(self, key: int, entry: Entry, levels: int, now: float) -> None:
+        """A hit in tier ``levels`` copies its entry into the nearer tiers: the copy keeps
+        the load time, and the remaining TTL in tiers that inherit it."""
+        if self._timeless_upto is not None:  # the very same entry fits every tier
+            key += self.namespace.offset
+            for insert in self._timeless_upto[levels]:
+                insert(key, entry, now)
+            return
+        self.fill(key, entry[VERSION], entry[LOADED], now, levels, entry[EXPIRES])
 
     def delete(self, key: int) -> None:
         """Remove ``key`` from every tier of this chain."""

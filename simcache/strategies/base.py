@@ -37,6 +37,7 @@ class Context(Protocol):
     chains: list[Chain]
     flights: Flights
     hooks: Hooks
+    tracing: bool  # some keys are traced: test it before calling trace() on a hot path
 
     def now(self) -> float: ...
     def schedule(self, delay_s: float, callback: Callable[[Any], None]) -> None: ...

@@ -40,11 +40,13 @@ class ReadQuery(Query):
 
     def begin(self, db: Database, now: float) -> None:
         self.version = db.snapshot(self.key)  # what the query sees is fixed when it starts
-        self.ctx.trace(self.key, now, "db read starts", self.server, self.version, "")
+        if self.ctx.tracing:
+            self.ctx.trace(self.key, now, "db read starts", self.server, self.version, "")
 
     def end(self, db: Database, now: float) -> None:
         ctx = self.ctx
-        ctx.trace(self.key, now, "db read ends", self.server, self.version, "")
+        if ctx.tracing:
+            ctx.trace(self.key, now, "db read ends", self.server, self.version, "")
         ctx.fill(self.server, self.key, self.version, now, now)
         ctx.read_done(self.key, self.t0, now, self.version, self.measured)
 

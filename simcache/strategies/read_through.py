@@ -33,7 +33,8 @@ class ReadThrough(ReadStrategy):
             return
         flight = key if self.shared else (server, key)
         if ctx.flights.join(flight, (t, server, measured)):
-            ctx.trace(key, t, "waits", server, None, "for the load in flight")
+            if ctx.tracing:
+                ctx.trace(key, t, "waits", server, None, "for the load in flight")
             return
         ctx.flights.begin(flight, t)
         ctx.db.submit(Load(ctx, key, t, server, measured, flight), t)

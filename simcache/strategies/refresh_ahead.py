@@ -37,8 +37,9 @@ class RefreshAhead(CacheAside):
         ttl = self.ttl_s[level]
         if ttl is not None and entry[1] - t < self.fraction * ttl and key not in self.pending:
             self.pending.add(key)
-            self.ctx.trace(key, t, "refresh queued", server, entry[0],
-                           f"{entry[1] - t:.3g} s of TTL left")
+            if self.ctx.tracing:
+                self.ctx.trace(key, t, "refresh queued", server, entry[0],
+                               f"{entry[1] - t:.3g} s of TTL left")
             if self.busy < self.workers:
                 self._start(key, server, t)
             else:

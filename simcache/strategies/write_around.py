@@ -31,6 +31,7 @@ class WriteAroundWrite(InvalidateWrite):
         key, ctx = self.key, self.ctx
         version = db.issue(key)
         db.commit(key, version, now)
-        ctx.trace(key, now, "write commits", self.server, version, "the caches keep theirs")
+        if ctx.tracing:
+            ctx.trace(key, now, "write commits", self.server, version, "the caches keep theirs")
         ctx.publish(key, self.server, version, now)
         ctx.write_done(self.t0, now, self.measured)

@@ -31,6 +31,7 @@ class WriteThroughWrite(InvalidateWrite):
         key = self.key
         version = db.issue(key)
         db.commit(key, version, now)
-        self.ctx.trace(key, now, "write commits", self.server, version, "")
+        if self.ctx.tracing:
+            self.ctx.trace(key, now, "write commits", self.server, version, "")
         self.ctx.after_write(key, self.server, version, now, self.t0, self.measured,
                              store=True)

@@ -158,16 +158,16 @@ class OrderedStore(Store):
             return
         if self.capacity == 0:
             return
-        if len(data) >= self.capacity:
-            self._evict(now)
+        if len(data) >= self.capacity:  # evict the first in order: nothing else to undo
+            if data.popitem(last=False)[1][1] <= now:
+                self.expirations += 1
+            else:
+                self.evictions += 1
         data[key] = entry
 
-    def _evict(self, now: float = -FOREVER) -> None:
-        # No bookkeeping outside the ordered dict to undo.
-        if self._data.popitem(last=False)[1][1] <= now:
-            self.expirations += 1
-        else:
-            self.evictions += 1
+    def delete(self, key: Hashable) -> bool:
+        # Store.delete without _remove and _on_remove: nothing outside the dict to undo.
+        return self._data.pop(key, None) is not None
 
     def _admit(self, key: Hashable) -> None:
         """Replay's miss: insert ``key``, evicting the first in order if full."""

@@ -119,7 +119,8 @@ class RedisLRU(Store):
             del stamp[victim]  # _on_remove, less the shrink check: a key comes right back
             self._table[self._hashes.pop(victim) & self._mask].remove(victim)
         data[key] = entry
-        stamp[key] = self._stamp_now()
+        tick = self._tick_s
+        stamp[key] = self._now // tick if tick else self._stamp_now()  # _stamp_now(), mostly
         used = len(data) - 1  # keys before this one: _dictExpandIfNeeded runs first
         if used >= self._size and (used < self.capacity - 1 or used > _MAX_LOAD * self._size):
             self._rehash(2 * self._size)
@@ -134,6 +135,13 @@ class RedisLRU(Store):
 
     def _on_hit(self, key: Hashable) -> None:
         self._stamp[key] = self._stamp_now()
+
+    def delete(self, key: Hashable) -> bool:
+        # Store.delete with _remove written out: every write deletes its key here.
+        if self._data.pop(key, None) is None:
+            return False
+        self._on_remove(key)
+        return True
 
     # -- the key table (dict.c) ---------------------------------------------------------
     def _on_remove(self, key: Hashable) -> None:
@@ -170,14 +178,18 @@ class RedisLRU(Store):
                 i += 1
                 if chain:
                     empty = 0
-                    for key in chain:  # reservoir sampling past ``count`` (Redis >= 7.0.12)
-                        if stored < count:
-                            out.append(key)
-                        else:
-                            r = int(uniform() * (stored + 1))
-                            if r < count:
-                                out[r] = key
-                        stored += 1
+                    if stored + len(chain) <= count:  # room for the whole chain (most often)
+                        out += chain
+                        stored += len(chain)
+                    else:
+                        for key in chain:  # reservoir sampling past ``count`` (Redis >= 7.0.12)
+                            if stored < count:
+                                out.append(key)
+                            else:
+                                r = int(uniform() * (stored + 1))
+                                if r < count:
+                                    out[r] = key
+                            stored += 1
                     if stored >= count:
                         return out
                 else:
