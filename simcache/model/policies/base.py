@@ -159,7 +159,7 @@ class OrderedStore(Store):
         if self.capacity == 0:
             return
         if len(data) >= self.capacity:  # evict the first in order: nothing else to undo
-            if data.popitem(last=False)[1][1] <= now:
+            if data.popitem(False)[1][1] <= now:  # positional: a little cheaper
                 self.expirations += 1
             else:
                 self.evictions += 1

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import zlib
+from array import array
 from bisect import bisect_left
 from collections.abc import Hashable
 from typing import Any
+
+import numpy as np
 
 from .base import FOREVER, Store
 from .registry import register
@@ -24,6 +27,27 @@ def _hash(key: Hashable) -> int:
     x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
     x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK64
     return x ^ (x >> 31)
+
+
+#: ``_hash(k)`` of the int keys 0, 1, ..., len - 1, worked out in vectorised chunks as keys
+#: grow. A key's hash is a pure function of the key, so every store shares one table and
+#: none keeps a per-key record of hashes.
+_INT_HASHES = array("Q")
+_INT_HASH_LIMIT = 1 << 26  # larger int keys are hashed one at a time
+
+
+def _hash_of(key: Hashable) -> int:
+    """``_hash(key)``, from the shared table for int keys (extending it when needed)."""
+    if type(key) is int and 0 <= key < _INT_HASH_LIMIT:
+        table = _INT_HASHES
+        if key >= len(table):
+            n = len(table)
+            x = np.arange(n, max(key + 1, 2 * n, 1 << 16), dtype=np.uint64)
+            x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)  # wraps mod 2**64
+            x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+            table.frombytes((x ^ (x >> np.uint64(31))).tobytes())
+        return table[key]
+    return _hash(key)
 
 
 @register
@@ -68,8 +92,10 @@ class RedisLRU(Store):
         self._tick_s = clock_ms / 1000.0
         self._now = 0.0
         self._accesses = 0
-        self._stamp: dict[Hashable, float] = {}
-        self._hashes: dict[Hashable, int] = {}
+        # key -> [entry, stamp]: a key's LRU stamp lives beside its entry (as Redis keeps
+        # it in the key's object header), so a lookup or a sampled key costs one dict
+        # lookup, not two. get() returns the entry.
+        self._data: dict[Hashable, list[Any]] = {}
         self._table: list[list[Hashable]] = [[] for _ in range(_INITIAL_BUCKETS)]
         self._size, self._mask = _INITIAL_BUCKETS, _INITIAL_BUCKETS - 1
         # The pool, ascending by idle time as measured when each key was sampled.
@@ -86,16 +112,17 @@ class RedisLRU(Store):
         return self._accesses
 
     def get(self, key: Hashable, now: float = 0.0) -> Any:
-        entry = self._data.get(key)
-        if entry is None:
+        record = self._data.get(key)
+        if record is None:
             return None
+        entry = record[0]
         if entry[1] <= now:
             self._remove(key)
             self.expirations += 1
             return None
         self._now = now
         tick = self._tick_s
-        self._stamp[key] = now // tick if tick else self._stamp_now()
+        record[1] = now // tick if tick else self._stamp_now()
         return entry
 
     def insert(self, key: Hashable, entry: Any, now: float = -FOREVER) -> None:
@@ -103,38 +130,36 @@ class RedisLRU(Store):
         # this, and the calls saved are a measured few per cent of a full run (make bench).
         if now > -FOREVER:
             self._now = now
-        data, stamp = self._data, self._stamp
-        if key in data:
-            data[key] = entry
-            stamp[key] = self._stamp_now()
+        data = self._data
+        record = data.get(key)
+        if record is not None:
+            record[0] = entry
+            record[1] = self._stamp_now()
             return
         if self.capacity == 0:
             return
         if len(data) >= self.capacity:
             victim = self._victim()
-            if data.pop(victim)[1] <= now:
+            if data.pop(victim)[0][1] <= now:
                 self.expirations += 1
             else:
                 self.evictions += 1
-            del stamp[victim]  # _on_remove, less the shrink check: a key comes right back
-            self._table[self._hashes.pop(victim) & self._mask].remove(victim)
-        data[key] = entry
+            # _on_remove, less the shrink check: a key comes right back
+            hashes = _INT_HASHES
+            h = (hashes[victim] if type(victim) is int and 0 <= victim < len(hashes)
+                 else _hash_of(victim))
+            self._table[h & self._mask].remove(victim)
         tick = self._tick_s
-        stamp[key] = self._now // tick if tick else self._stamp_now()  # _stamp_now(), mostly
+        data[key] = [entry, self._now // tick if tick else self._stamp_now()]  # _stamp_now()
         used = len(data) - 1  # keys before this one: _dictExpandIfNeeded runs first
         if used >= self._size and (used < self.capacity - 1 or used > _MAX_LOAD * self._size):
             self._rehash(2 * self._size)
-        if type(key) is int:  # _hash(key), written out
-            h = ((key ^ (key >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
-            h = ((h ^ (h >> 27)) * 0x94D049BB133111EB) & _MASK64
-            h ^= h >> 31
-        else:
-            h = _hash(key)
-        self._hashes[key] = h
+        hashes = _INT_HASHES  # _hash_of(key), written out for keys already in the table
+        h = hashes[key] if type(key) is int and 0 <= key < len(hashes) else _hash_of(key)
         self._table[h & self._mask].insert(0, key)
 
     def _on_hit(self, key: Hashable) -> None:
-        self._stamp[key] = self._stamp_now()
+        self._data[key][1] = self._stamp_now()
 
     def delete(self, key: Hashable) -> bool:
         # Store.delete with _remove written out: every write deletes its key here.
@@ -145,8 +170,9 @@ class RedisLRU(Store):
 
     # -- the key table (dict.c) ---------------------------------------------------------
     def _on_remove(self, key: Hashable) -> None:
-        del self._stamp[key]
-        self._table[self._hashes.pop(key) & self._mask].remove(key)
+        hashes = _INT_HASHES
+        h = hashes[key] if type(key) is int and 0 <= key < len(hashes) else _hash_of(key)
+        self._table[h & self._mask].remove(key)
         size = self._size
         if size > _INITIAL_BUCKETS and len(self._data) * 100 < _MIN_FILL_PERCENT * size:
             used = len(self._data)
@@ -156,10 +182,10 @@ class RedisLRU(Store):
         """Move every key to a table of ``size`` buckets as dictRehash does: old buckets
         in order, each chain from its head, each key to the head of its new chain."""
         table: list[list[Hashable]] = [[] for _ in range(size)]
-        mask, hashes = size - 1, self._hashes
+        mask = size - 1
         for chain in self._table:
             for key in chain:
-                table[hashes[key] & mask].insert(0, key)
+                table[_hash_of(key) & mask].insert(0, key)
         self._table, self._size, self._mask = table, size, mask
 
     def _sample(self) -> list[Hashable]:
@@ -203,13 +229,13 @@ class RedisLRU(Store):
 
     # -- eviction ---------------------------------------------------------------------------
     def _victim(self) -> Hashable:
-        idles, pooled, stamp = self._idles, self._pooled, self._stamp
+        idles, pooled, data = self._idles, self._pooled, self._data
         while True:
             # evictionPoolPopulate: offer a sample of keys to the pool.
             now = self._now // self._tick_s if self._tick_s else self._accesses
             size = len(idles)
             for key in self._sample():
-                idle = now - stamp[key]
+                idle = now - data[key][1]
                 k = bisect_left(idles, idle)  # before every entry at least as idle
                 if size < POOL_SIZE:
                     idles.insert(k, idle)
@@ -224,5 +250,5 @@ class RedisLRU(Store):
             while pooled:
                 idles.pop()
                 key = pooled.pop()
-                if key in stamp:
+                if key in data:
                     return key
