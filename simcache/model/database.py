@@ -107,8 +107,21 @@ class Database:
     # -- versions -----------------------------------------------------------------------
     def issue(self, key: int) -> int:
         """A new version of ``key`` for a writer, pending until :meth:`commit`."""
-        version = max(self.committed[key], self.pending.get(key, 0)) + 1
+        version = self.committed[key] + 1
+        pending = self.pending.get(key)
+        if pending is not None and pending >= version:
+            version = pending + 1
         self.pending[key] = version
+        return version
+
+    def commit_new(self, key: int, now: float) -> int:
+        """A writer's new version of ``key``, committed at ``now`` (:meth:`issue` and
+        :meth:`commit` at one moment, without the pending record); returns the version."""
+        version = self.committed[key] + 1
+        pending = self.pending.get(key) if self.pending else None
+        if pending is not None and pending >= version:
+            version = pending + 1
+        self.commit(key, version, now)
         return version
 
     def snapshot(self, key: int) -> int:
@@ -129,7 +142,7 @@ class Database:
             self.previous_at[key] = self.committed_at[key]
             self.committed[key] = version
             self.committed_at[key] = now
-        if self.pending.get(key) == version:
+        if self.pending and self.pending.get(key) == version:
             del self.pending[key]
 
     def superseded_at(self, key: int, version: int) -> float:

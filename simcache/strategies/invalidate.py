@@ -33,8 +33,7 @@ class InvalidateWrite(Query):
 
     def end(self, db: Database, now: float) -> None:
         key = self.key
-        version = db.issue(key)
-        db.commit(key, version, now)
+        version = db.commit_new(key, now)
         if self.ctx.tracing:
             self.ctx.trace(key, now, "write commits", self.server, version, "")
         self.ctx.after_write(key, self.server, version, now, self.t0, self.measured,

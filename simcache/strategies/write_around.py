@@ -29,8 +29,7 @@ class WriteAroundWrite(InvalidateWrite):
 
     def end(self, db: Database, now: float) -> None:
         key, ctx = self.key, self.ctx
-        version = db.issue(key)
-        db.commit(key, version, now)
+        version = db.commit_new(key, now)
         if ctx.tracing:
             ctx.trace(key, now, "write commits", self.server, version, "the caches keep theirs")
         ctx.publish(key, self.server, version, now)
