@@ -193,6 +193,26 @@ def test_refresh_ahead_reloads_hot_keys_before_they_expire():
     assert ahead["db_reads"] >= ahead["misses"] + ahead["refreshes"] - 50  # reloads are queries
 
 
+def test_refreshes_count_as_they_start_and_those_still_queued_at_the_end_are_dropped():
+    # One worker and 30 ms reloads cannot keep up with 500 keys at a 0.5 s TTL: a backlog
+    # of refreshes builds. Once the last request has arrived nobody reads them, so the
+    # queued ones are dropped; the one running finishes.
+    data = {
+        "seed": 8,
+        "workload": {"keys": 500, "popularity": "uniform", "rate_rps": 2_000.0,
+                     "requests": 20_000, "warmup_requests": 0},
+        "tiers": [{"name": "redis", "capacity": 1_000, "ttl_s": 0.5}],
+        "database": {"latency_ms": 30.0, "service": "constant", "concurrency": 64},
+        "strategy": {"read": "refresh-ahead", "refresh_fraction": 0.5, "refresh_workers": 1},
+    }
+    sim = Simulation(sc.Scenario.from_dict(data))
+    summary = sim.run().summary
+    assert len(sim.read.queue) == 0 and sim.read.busy == 0 and not sim.read.pending
+    assert summary["db_reads"] == summary["misses"] + summary["refreshes"]  # both at start
+    # the database stops within one 30 ms query of the last arrival (measured from 0)
+    assert sim.clock.now <= summary["duration_s"] + 0.030 + 1e-9
+
+
 def test_read_through_collapses_a_burst_of_misses_into_one_load_per_key():
     data = {
         "seed": 9,

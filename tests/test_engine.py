@@ -51,6 +51,10 @@ from simcache.model.workload import requests as request_stream
 #   arrived (stale reads 7 -> 4 in writes-ttl-jitter-lfu, 2 -> 1 in the overloaded one).
 # - New keys: staleness_p50_s, staleness_p99_s, staleness_max_s, lost_writes, refreshes,
 #   and tier.<name>.orphans.
+# - db_reads_per_s and db_writes_per_s divide by the time the database had work (the
+#   arrivals and the backlog drained after them, as db_utilization does), not by the
+#   arrivals' span alone: queries started while the backlog drains counted in the numerator
+#   only (duration-random-uniform-overloaded: 331 -> 218 reads/s; others move by < 0.1 %).
 GOLDEN_SCENARIOS = {
     "default-two-tiers": {"seed": 1, "workload": {"requests": 20_000, "warmup_requests": 5_000}},
     "writes-ttl-jitter-lfu": {
@@ -86,7 +90,7 @@ GOLDEN = {
         "hit_ratio": 0.7668,
         "db_reads": 3498,
         "db_writes": 0,
-        "db_reads_per_s": 235.55350082474195,
+        "db_reads_per_s": 235.4226333254356,
         "db_writes_per_s": 0.0,
         "db_utilization": 0.297227058232578,
         "db_wait_mean_ms": 0.004654310849323129,
@@ -136,8 +140,8 @@ GOLDEN = {
         "hit_ratio": 0.5283217704399754,
         "db_reads": 5371,
         "db_writes": 613,
-        "db_reads_per_s": 920.0588359590364,
-        "db_writes_per_s": 105.00764595846012,
+        "db_reads_per_s": 919.2714743479594,
+        "db_writes_per_s": 104.91778323874495,
         "db_utilization": 0.32016332584360846,
         "db_wait_mean_ms": 0.0,
         "latency_mean_ms": 2.958329674189816,
@@ -186,8 +190,8 @@ GOLDEN = {
         "hit_ratio": 0.30218565815324167,
         "db_reads": 5976,
         "db_writes": 999,
-        "db_reads_per_s": 331.41225862563056,
-        "db_writes_per_s": 55.40174805338101,
+        "db_reads_per_s": 218.24516460169883,
+        "db_writes_per_s": 36.4837549258864,
         "db_utilization": 0.9996882339031745,
         "db_wait_mean_ms": 5094.630030092757,
         "latency_mean_ms": 3706.331700033489,

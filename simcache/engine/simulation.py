@@ -292,6 +292,7 @@ class Simulation:
                                 f"within duration_s = {wl.duration_s:g}")
         end_arrivals = wl.duration_s if wl.duration_s is not None else last_t
         self._cross(end_arrivals)
+        self.read.arrivals_end(end_arrivals)
         # Let database work still queued or running finish; it lands in later rows.
         clock = self.clock
         while (next_time := clock.next_time()) < math.inf:

@@ -71,6 +71,12 @@ def _per_s(count: float, span: Span) -> float:
     return count / span.length_s if span.length_s > 0 else math.nan
 
 
+def _db_per_s(count: float, span: Span) -> float:
+    """Queries per second over the time the database had work: queries started while a
+    backlog drains after the last arrival count, so they divide by that time too."""
+    return count / span.busy_span_s if span.busy_span_s > 0 else math.nan
+
+
 METRICS: tuple[Metric, ...] = (
     Metric("requests", "requests", "sum", "reads and writes that arrived",
            lambda w, s: w.requests, headline="requests"),
@@ -84,12 +90,13 @@ METRICS: tuple[Metric, ...] = (
            headline="hit ratio"),
     Metric("db_reads", "queries", "sum", "read queries the database started",
            lambda w, s: w.db_reads, series=False),
-    Metric("db_writes", "queries", "sum", "write queries the database started",
+    Metric("db_writes", "rows", "sum", "keys the database started writing (a batch of n: n)",
            lambda w, s: w.db_writes, series=False),
-    Metric("db_reads_per_s", "/s", "rate", "read queries started per second",
-           lambda w, s: _per_s(w.db_reads, s), headline="DB reads/s"),
-    Metric("db_writes_per_s", "/s", "rate", "write queries started per second",
-           lambda w, s: _per_s(w.db_writes, s)),
+    Metric("db_reads_per_s", "/s", "rate", "read queries started per second, backlog after "
+           "the last arrival included", lambda w, s: _db_per_s(w.db_reads, s),
+           headline="DB reads/s"),
+    Metric("db_writes_per_s", "/s", "rate", "keys written per second, backlog after the "
+           "last arrival included", lambda w, s: _db_per_s(w.db_writes, s)),
     Metric("db_utilization", "fraction", "ratio",
            "busy connection-time / (connections × time), backlog after the last arrival "
            "included", lambda w, s: (w.db_busy_s / (s.connections * s.busy_span_s)

@@ -75,6 +75,10 @@ class ReadStrategy:
         """A read of ``key`` at ``t`` by app server ``server`` missed every tier."""
         raise NotImplementedError
 
+    def arrivals_end(self, now: float) -> None:
+        """The last request has arrived (the engine then lets queued database work drain):
+        background work that only future readers would use can stop here."""
+
 
 class WriteStrategy:
     """How a write reaches the database and the caches. One instance per run."""

@@ -50,6 +50,13 @@ class RefreshAhead(CacheAside):
         self.busy += 1
         self.ctx.db.submit(Refresh(self, key, server), now)
 
+    def arrivals_end(self, now: float) -> None:
+        # Refreshes still queued would reload keys nobody reads any more: drop them (those
+        # already running finish and count).
+        for key, _server in self.queue:
+            self.pending.discard(key)
+        self.queue.clear()
+
     def done(self, key: int, now: float) -> None:
         """A worker finished (or its query gave up): take the next key waiting."""
         self.pending.discard(key)
@@ -68,10 +75,10 @@ class Refresh(Query):
 
     def begin(self, db: Database, now: float) -> None:
         self.version = db.snapshot(self.key)
+        self.strategy.ctx.count("refreshes")  # counted as it starts, as db_reads are
 
     def end(self, db: Database, now: float) -> None:
         ctx = self.strategy.ctx
-        ctx.count("refreshes")
         ctx.fill(self.server, self.key, self.version, now, now)
         self.strategy.done(self.key, now)
 

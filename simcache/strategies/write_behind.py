@@ -20,6 +20,13 @@ class WriteBehind(WriteStrategy):
     flushed the cache is ahead of the database (that is not a stale read); if the tier
     holding the queue (the farthest one) crashes first, every acknowledged write it held
     is lost (``lost_writes``; a batch already sent to the database is not).
+
+    A dirty key is an ordinary cache entry: eviction or its TTL may remove it before its
+    flush (products such as Hazelcast keep the queued value apart from the entry; here
+    the queue holds versions only). A read then loads the older row from the database, a
+    stale read of the writer's own acknowledged write, and the flush later commits the
+    newer version underneath that copy. Give the home tier room and a TTL longer than the
+    flush interval to avoid it.
     """
 
     name = "write-behind"
@@ -85,9 +92,8 @@ class WriteBehind(WriteStrategy):
         ctx.count("lost_writes", sum(writes for _version, writes in self.dirty.values()))
         if ctx.tracing:
             for key, (version, writes) in self.dirty.items():
-                if ctx.tracing:
-                    ctx.trace(key, now, "write lost", None, version,
-                              f"{writes} acknowledged write(s); {tier.name} crashed first")
+                ctx.trace(key, now, "write lost", None, version,
+                          f"{writes} acknowledged write(s); {tier.name} crashed first")
         self.dirty.clear()
 
 
