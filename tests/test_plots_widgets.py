@@ -157,6 +157,16 @@ def test_compare_has_one_subplot_per_metric_and_readable_units(others):
     assert fig.layout.yaxis.tickformat == ".0%"
 
 
+def test_compare_slants_labels_only_when_they_do_not_fit(others):
+    level = plots.compare(others, ["no cache", "two tiers"])
+    assert level.layout.xaxis.tickangle == 0
+    crowded = plots.compare(others * 2, ["invalidate", "write-through", "write-behind",
+                                         "write-around"],
+                            metrics=["hit_ratio", "stale_ratio", "db_reads_per_s",
+                                     "latency_p99_ms"])
+    assert crowded.layout.xaxis.tickangle == -30 and crowded.layout.xaxis.automargin
+
+
 def test_compare_rejects_mismatches(others):
     with pytest.raises(ValueError, match="labels"):
         plots.compare(others, ["only one"])

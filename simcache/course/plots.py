@@ -363,7 +363,11 @@ def compare(results: Sequence[Result], labels: Sequence[str] | None = None,
                              row=1, col=col)
         else:
             fig.update_yaxes(range=[0, (top or 1.0) * 1.15], row=1, col=col)
-    fig.update_xaxes(tickangle=0 if len(results) <= 4 else -30)
+    # Labels stay level while each fits under its bar (about 7 px a character, some 900 px
+    # shared by every bar of every panel); longer ones slant, and the margin grows to fit.
+    per_bar_px = 900 / (len(metrics) * len(results))
+    longest = max(len(line) for label in labels for line in label.split("<br>"))
+    fig.update_xaxes(tickangle=0 if longest * 7 <= per_bar_px else -30, automargin=True)
     return _style(fig, title or "Runs compared", height=420)
 
 
