@@ -87,6 +87,10 @@ class Simulation:
         self.hooks = Hooks(self.protections, self.read.on_hit)
         self.traced = frozenset(scenario.metrics.trace_keys)
         self.tracing = bool(self.traced)  # callers test this before building a trace row
+        #: Per server, its chain's fill, when fill() would do nothing else (no version
+        #: check, no protection on fills, no trace): a miss's reply stores through it.
+        self.plain_fills = (None if self.version_check or self.hooks.on_fill is not None
+                            or self.tracing else [c.fill for c in self.chains])
         self.trace_rows: list[tuple] = []
         self.faults = [FAULTS[o.kind](o, self) for o in scenario.faults]
         for fault in self.faults:
@@ -326,8 +330,9 @@ class Simulation:
         short_way = on_hit is None and bool(self.tiers)
         nearest = [pairs[0][1] if short_way else None for pairs in lookups]
         farther = [pairs[1:] if short_way else pairs for pairs in lookups]
-        per_server = list(zip(chains, nearest, farther, strict=True))
-        chain, first, lookup = per_server[0]
+        timeless = [c.timeless_upto for c in chains]
+        per_server = list(zip(chains, nearest, farther, timeless, strict=True))
+        chain, first, lookup, ups = per_server[0]
         miss, write = self.read.miss, self.write.write
         stand = clock.stand
         superseded_at = self.db.superseded_at
@@ -355,7 +360,7 @@ class Simulation:
                 next_due = advance(t)
                 offset = namespace.offset
             if several:
-                chain, first, lookup = per_server[server]
+                chain, first, lookup, ups = per_server[server]
             if is_write:
                 if traced and key in traced:
                     trace(key, t, "write arrives", server, None, "")
@@ -393,7 +398,11 @@ class Simulation:
                     # A hit in a far tier copies the value into the nearer ones; the copy
                     # keeps the original load time, and the remaining TTL if asked to.
                     if level and (on_fill is None or on_fill(key, entry[0], server, t)):
-                        chain.copy_up(key, entry, level, t)
+                        if ups is None:
+                            chain.copy_up(key, entry, level, t)
+                        else:  # copy_up() written out: the same entry in each nearer tier
+                            for insert in ups[level]:
+                                insert(key + offset, entry, t)
                     break
             else:
                 stand(t)

@@ -170,11 +170,22 @@ class Database:
     def submit(self, query: Query, now: float) -> None:
         """Run ``query`` as soon as a connection is free (now, if one is)."""
         query.queued_at = now
-        if self.free:
-            self.free -= 1
-            self._start(query, now)
-        else:
+        if not self.free:
             self.waiting.append(query)
+            return
+        # _start(query, now), written out for a query that waits for nothing (most do):
+        # no wait to add, one call fewer per query.
+        self.free -= 1
+        query.started_at = now
+        if query.is_write:
+            self.writes_started += query.rows
+        else:
+            self.reads_started += 1
+        self._inflight += 1
+        self._inflight_start_sum += now
+        if query.begin is not None:
+            query.begin(self, now)
+        self._call_at(now + self.service() * self.slowdown, self._finish, query)
 
     def _start(self, query: Query, now: float) -> None:
         query.started_at = now

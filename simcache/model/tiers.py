@@ -110,6 +110,12 @@ class Chain:
         self._timeless_upto = ([inserts[:n] for n in range(len(inserts) + 1)]
                                if all(t.expiry is None for t in self.tiers) else None)
 
+    @property
+    def timeless_upto(self) -> list[list[Any]] | None:
+        """Without TTLs: the inserts of the nearest n tiers, indexed by n (each takes
+        ``(store_key, entry, now)``, the key with the namespace offset added); else None."""
+        return self._timeless_upto
+
     def fill(self, key: int, version: int, loaded_at: float, now: float,
              levels: int | None = None, below_expires: float = FOREVER) -> None:
         """Store a value in the first ``levels`` tiers (all by default); ``below_expires`` is

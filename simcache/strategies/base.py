@@ -38,6 +38,9 @@ class Context(Protocol):
     flights: Flights
     hooks: Hooks
     tracing: bool  # some keys are traced: test it before calling trace() on a hot path
+    #: Per app server, a plain store into its chain (``fill(key, version, loaded_at, now)``)
+    #: when :meth:`fill` would check nothing; None when it must be called.
+    plain_fills: list[Callable[[int, int, float, float], None]] | None
 
     def now(self) -> float: ...
     def schedule(self, delay_s: float, callback: Callable[[Any], None]) -> None: ...

@@ -47,7 +47,11 @@ class ReadQuery(Query):
         ctx = self.ctx
         if ctx.tracing:
             ctx.trace(self.key, now, "db read ends", self.server, self.version, "")
-        ctx.fill(self.server, self.key, self.version, now, now)
+        plain = ctx.plain_fills
+        if plain is None:
+            ctx.fill(self.server, self.key, self.version, now, now)
+        else:
+            plain[self.server](self.key, self.version, now, now)
         ctx.read_done(self.key, self.t0, now, self.version, self.measured)
 
     def expire(self, db: Database, deadline: float) -> None:
