@@ -79,8 +79,12 @@ class Simulation:
         self._loss = UniformBuffer(stream(seed, "pubsub-loss"))
         self._local = [[s for t, s in zip(self.tiers, c.stores, strict=True)
                         if t.scope == "per-server"] for c in self.chains]
-        self._others = [[o for o in range(wl.app_servers) if o != s]
-                        for s in range(wl.app_servers)]
+        # Per app server: its stores' deletes, and the other servers (pub/sub tells them).
+        # One attribute for both: from its 30th attribute on, every lookup on an
+        # instance searches a dict (tests/test_engine_features.py).
+        self._writers = [([store.delete for store in c.stores],
+                          [o for o in range(wl.app_servers) if o != s])
+                         for s, c in enumerate(self.chains)]
         self._delete_again_s = (None if inv.delete_delay_ms is None
                                 else inv.delete_delay_ms / 1000.0)
         self.protections = [PROTECTIONS[o.kind](o, self) for o in scenario.protections]
@@ -153,7 +157,9 @@ class Simulation:
             if self.tracing:
                 self.trace(key, now, "set", server, version, "the writer's tiers")
         else:
-            self.chains[server].delete(key)
+            stored_as = key + self.namespace.offset  # Chain.delete, written out
+            for delete in self._writers[server][0]:
+                delete(stored_as)
             if self.tracing:
                 self.trace(key, now, "delete", server, version, "the writer's tiers")
         if self.pubsub:
@@ -170,7 +176,7 @@ class Simulation:
         """Tell the other app servers to drop their per-server copies of ``key``."""
         if not self.pubsub:
             return
-        others = self._others[server]
+        others = self._writers[server][1]
         if self.pubsub_down or self._pubsub_loss:
             receivers = []
             for other in others:
