@@ -23,8 +23,8 @@ import numpy as np
 class Query:
     """One database query: what it does when it gets a connection, finishes, or gives up.
 
-    The database sets ``queued_at`` (when it asked for a connection) and ``started_at``
-    (when it got one). Subclasses hold their own state in ``__slots__``.
+    The database sets ``queued_at`` (when it asked for a connection; read while it waits)
+    and ``started_at`` (when it got one). Subclasses hold their own state in ``__slots__``.
     """
 
     __slots__ = ("queued_at", "started_at")
@@ -173,23 +173,10 @@ class Database:
         if not self.free:
             self.waiting.append(query)
             return
-        # _start(query, now), written out for a query that waits for nothing (most do):
-        # no wait to add, one call fewer per query.
+        # The query starts: the one place that starts queries (a waiter comes back here
+        # through _release), written into submit because most queries wait for nothing.
         self.free -= 1
         query.started_at = now
-        if query.is_write:
-            self.writes_started += query.rows
-        else:
-            self.reads_started += 1
-        self._inflight += 1
-        self._inflight_start_sum += now
-        if query.begin is not None:
-            query.begin(self, now)
-        self._call_at(now + self.service() * self.slowdown, self._finish, query)
-
-    def _start(self, query: Query, now: float) -> None:
-        query.started_at = now
-        self.wait_s += now - query.queued_at
         if query.is_write:
             self.writes_started += query.rows
         else:
@@ -219,7 +206,9 @@ class Database:
                 self.timeouts += 1
                 query.expire(self, query.queued_at + timeout)
                 continue
-            self._start(query, now)  # the connection passes straight on
+            self.wait_s += now - query.queued_at
+            self.free += 1  # the connection passes straight on, to this waiter
+            self.submit(query, now)
             return
         self.free += 1
 

@@ -27,6 +27,9 @@ class InvalidateWrite(Query):
 
     __slots__ = ("ctx", "key", "t0", "server", "measured")
     is_write = True
+    #: After the commit the writer's tiers get the new value (write-through) rather than
+    #: losing the key (invalidate).
+    stores = False
 
     def __init__(self, ctx: Context, key: int, t0: float, server: int, measured: bool):
         self.ctx, self.key, self.t0, self.server, self.measured = ctx, key, t0, server, measured
@@ -37,7 +40,7 @@ class InvalidateWrite(Query):
         if self.ctx.tracing:
             self.ctx.trace(key, now, "write commits", self.server, version, "")
         self.ctx.after_write(key, self.server, version, now, self.t0, self.measured,
-                             store=False)
+                             store=self.stores)
 
     def expire(self, db: Database, deadline: float) -> None:
         self.ctx.write_failed(self.t0, deadline, self.measured)

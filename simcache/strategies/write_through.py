@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ..model.database import Database
 from .base import WRITE_STRATEGIES, WriteStrategy
 from .invalidate import InvalidateWrite
 
@@ -26,11 +25,4 @@ class WriteThroughWrite(InvalidateWrite):
     """Commit a new version of ``key``, then store it in the writer's chain."""
 
     __slots__ = ()
-
-    def end(self, db: Database, now: float) -> None:
-        key = self.key
-        version = db.commit_new(key, now)
-        if self.ctx.tracing:
-            self.ctx.trace(key, now, "write commits", self.server, version, "")
-        self.ctx.after_write(key, self.server, version, now, self.t0, self.measured,
-                             store=True)
+    stores = True
