@@ -55,6 +55,10 @@ from simcache.model.workload import requests as request_stream
 #   arrivals and the backlog drained after them, as db_utilization does), not by the
 #   arrivals' span alone: queries started while the backlog drains counted in the numerator
 #   only (duration-random-uniform-overloaded: 331 -> 218 reads/s; others move by < 0.1 %).
+#
+# Extended with the protections (issue "Failure modes and their protections"): no figure
+# moved; new keys peak_db_reads_per_s, hot_key_db_reads, hot_key_reloads,
+# hot_key_reads_per_reload, waits, db_not_found, bloom_rejected, bloom_false_positive_ratio.
 GOLDEN_SCENARIOS = {
     "default-two-tiers": {"seed": 1, "workload": {"requests": 20_000, "warmup_requests": 5_000}},
     "writes-ttl-jitter-lfu": {
@@ -92,6 +96,14 @@ GOLDEN = {
         "db_writes": 0,
         "db_reads_per_s": 235.4226333254356,
         "db_writes_per_s": 0.0,
+        "peak_db_reads_per_s": 370.0,
+        "hot_key_db_reads": 0,
+        "hot_key_reloads": 0,
+        "hot_key_reads_per_reload": 0.0,
+        "waits": 0,
+        "db_not_found": 0,
+        "bloom_rejected": 0,
+        "bloom_false_positive_ratio": 0.0,
         "db_utilization": 0.297227058232578,
         "db_wait_mean_ms": 0.004654310849323129,
         "latency_mean_ms": 2.8051077980463774,
@@ -142,6 +154,14 @@ GOLDEN = {
         "db_writes": 613,
         "db_reads_per_s": 919.2714743479594,
         "db_writes_per_s": 104.91778323874495,
+        "peak_db_reads_per_s": 1190.0,
+        "hot_key_db_reads": 10,
+        "hot_key_reloads": 10,
+        "hot_key_reads_per_reload": 1.0,
+        "waits": 0,
+        "db_not_found": 0,
+        "bloom_rejected": 0,
+        "bloom_false_positive_ratio": 0.0,
         "db_utilization": 0.32016332584360846,
         "db_wait_mean_ms": 0.0,
         "latency_mean_ms": 2.958329674189816,
@@ -192,6 +212,14 @@ GOLDEN = {
         "db_writes": 999,
         "db_reads_per_s": 218.24516460169883,
         "db_writes_per_s": 36.4837549258864,
+        "peak_db_reads_per_s": 360.0,
+        "hot_key_db_reads": 10,
+        "hot_key_reloads": 10,
+        "hot_key_reads_per_reload": 1.0,
+        "waits": 0,
+        "db_not_found": 0,
+        "bloom_rejected": 0,
+        "bloom_false_positive_ratio": 0.0,
         "db_utilization": 0.9996882339031745,
         "db_wait_mean_ms": 5094.630030092757,
         "latency_mean_ms": 3706.331700033489,

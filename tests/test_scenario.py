@@ -15,7 +15,8 @@ CUSTOM = {
     "workload": {"keys": 500, "popularity": "hotspot", "zipf_alpha": 0.8,
                  "hot_key_fraction": 0.1, "hot_traffic_fraction": 0.9, "rate_rps": 250.0,
                  "requests": 3000, "duration_s": None, "warmup_requests": 500,
-                 "write_ratio": 0.05, "app_servers": 3},
+                 "write_ratio": 0.05, "app_servers": 3,
+                 "missing_ratio": 0.02, "missing_keys": 5_000},
     "tiers": [
         {"name": "l1", "capacity": 20, "eviction": "lfu", "ttl_s": 2.5, "ttl_jitter": 0.1,
          "latency_ms": 0.01, "samples": 5, "lru_clock_ms": 1000.0, "scope": "per-server",
@@ -30,7 +31,7 @@ CUSTOM = {
                  "refresh_workers": 2, "flush_interval_s": 0.5, "flush_batch": 20},
     "invalidation": {"pubsub": True, "pubsub_delay_ms": 2.0, "pubsub_loss": 0.01,
                      "delete_delay_ms": 500.0, "set_check": "version"},
-    "metrics": {"interval_s": 0.5, "trace_keys": [3, 7]},
+    "metrics": {"interval_s": 0.5, "trace_keys": [3, 7], "peak_window_s": 0.05},
     "protections": [],
     "faults": [{"kind": "flush", "at_s": 5.0, "tier": "shared"},
                {"kind": "db-slowdown", "at_s": 2.0, "until_s": 4.0, "factor": 3.0}],

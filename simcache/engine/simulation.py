@@ -27,7 +27,7 @@ from ..model import tiers as tiers_
 from ..model.database import Database, service_times
 from ..model.flights import Flights
 from ..model.workload import requests
-from ..protections import PROTECTIONS, Hooks
+from ..protections import PROTECTIONS, Hooks, keep_expired_s
 from ..rng import UniformBuffer, stream
 from ..scenario import MAX_ROWS, Scenario
 from ..strategies import READ_STRATEGIES, WRITE_STRATEGIES
@@ -37,6 +37,10 @@ TRACE_LIMIT = 10_000  # events a run records for metrics.trace_keys
 #: Result.trace: when, which key, what happened, at which app server (None: not one
 #: server's), the version involved, the version the database had committed then, and how.
 TRACE_COLUMNS = ("time_s", "key", "event", "server", "version", "committed", "detail")
+
+
+# What _hit_hook makes of a hit (None: a plain hit).
+_TAKEN, _EXPIRED_SERVED, _ABSENT = object(), object(), object()
 
 
 class Simulation:
@@ -54,10 +58,13 @@ class Simulation:
         self.db = Database(self.clock.call_at, db.concurrency,
                            service_times(stream(seed, "db-service"), db.latency_ms / 1000.0,
                                          db.service == "constant"),
-                           wl.keys, None if db.timeout_ms is None else db.timeout_ms / 1000.0)
+                           wl.keys, None if db.timeout_ms is None else db.timeout_ms / 1000.0,
+                           scenario.metrics.peak_window_s,
+                           wl.missing_keys if wl.missing_ratio else 0)
         self.namespace = tiers_.Namespace()  # fault namespace-bump moves it
         self.tiers, self.chains = tiers_.build(scenario.tiers, wl.app_servers, seed,
-                                               self.namespace)
+                                               self.namespace,
+                                               keep_expired_s(scenario.protections))
         self.flights = Flights()
         self.read = READ_STRATEGIES[scenario.strategy.read](self)
         self.write = WRITE_STRATEGIES[scenario.strategy.write](self)
@@ -94,7 +101,8 @@ class Simulation:
         #: Per server, its chain's fill, when fill() would do nothing else (no version
         #: check, no protection on fills, no trace): a miss's reply stores through it.
         self.plain_fills = (None if self.version_check or self.hooks.on_fill is not None
-                            or self.tracing else [c.fill for c in self.chains])
+                            or self.tracing or wl.missing_ratio
+                            else [c.fill for c in self.chains])
         self.trace_rows: list[tuple] = []
         self.faults = [FAULTS[o.kind](o, self) for o in scenario.faults]
         for fault in self.faults:
@@ -120,7 +128,12 @@ class Simulation:
 
     def fill(self, server: int, key: int, version: int, loaded_at: float, now: float) -> bool:
         """Store a value read from the database in every tier of ``server``'s chain, unless
-        the version check or a protection refuses it; True if stored."""
+        the version check or a protection refuses it; True if stored. A key without a row
+        in the database has no value to store (a negative cache may store its absence)."""
+        if key >= self.db.keys:
+            if self.hooks.store_not_found is not None:
+                self.hooks.store_not_found(key, server, now)
+            return False
         if self.version_check and version < self.db.committed[key]:
             if self.tracing:
                 self.trace(key, now, "fill refused", server, version, "a newer version exists")
@@ -152,6 +165,8 @@ class Simulation:
 
     def _update_tiers(self, now: float, args: tuple) -> None:
         key, server, version, committed, t0, measured, store = args
+        if self.hooks.on_write is not None:
+            self.hooks.on_write(key, now)
         if store:
             self.chains[server].fill(key, version, committed, now)
             if self.tracing:
@@ -231,6 +246,13 @@ class Simulation:
                     w.staleness.add(now - superseded)
         if self.tracing:
             self.trace(key, now, "read answered", None, version, f"{(now - t0) * 1000:.3g} ms")
+
+    def read_answered(self, latency_ms: float, measured: bool) -> None:
+        """A read was answered before any tier was asked (``on_read``), in ``latency_ms``."""
+        if measured:
+            w = self.recorder.window
+            w.latency.add(latency_ms)
+            w.screened += 1
 
     def read_failed(self, t0: float, now: float, measured: bool) -> None:
         """A read gave up at ``now`` (a timeout); its latency counts at the timeout."""
@@ -327,13 +349,16 @@ class Simulation:
         committed = self.db.committed
         check_stale = self.scenario.workload.write_ratio > 0
         hooks = self.hooks
-        on_hit, on_fill = hooks.on_hit, hooks.on_fill
+        on_fill, on_read = hooks.on_fill, hooks.on_read
+        # A hit is plain unless a hook must see it, or tiers keep expired entries.
+        hooked = hooks.on_hit is not None or hooks.keep_expired_s > 0
+        hit_hook = self._hit_hook
         # Per server: its chain and its tiers' (level, lookup) pairs, bound once. Unless an
         # on_hit hook must see every hit, a hit in the nearest tier (most hits) takes a
         # short way: ``nearest`` looks there, ``farther`` holds the other tiers.
         chains = self.chains
         lookups = [list(enumerate(store.get for store in c.stores)) for c in chains]
-        short_way = on_hit is None and bool(self.tiers)
+        short_way = not hooked and on_read is None and bool(self.tiers)
         nearest = [pairs[0][1] if short_way else None for pairs in lookups]
         farther = [pairs[1:] if short_way else pairs for pairs in lookups]
         timeless = [c.timeless_upto for c in chains]
@@ -385,31 +410,43 @@ class Simulation:
                     if traced and key in traced:
                         self._trace_hit(key, t, server, 0, entry)
                     continue
+            if on_read is not None:
+                stand(t)
+                answered = on_read(key, t, server, measured)
+                next_due = next_time()
+                if answered:  # before any tier: a miss no tier saw
+                    misses += 1
+                    continue
             for level, get in lookup:
                 entry = get(key + offset, t)
-                if entry is not None:
-                    if on_hit is not None:
-                        stand(t)
-                        taken = on_hit(key, t, server, level, entry, measured)
-                        next_due = next_time()
-                        if taken:  # a protection serves it as a miss (an early refresh)
-                            misses += 1
-                            break
-                    tier_hits[level] += 1
-                    if check_stale and entry[0] < committed[key]:
-                        stale += 1
-                        staleness.add(t - superseded_at(key, entry[0]))
-                    if traced and key in traced:
-                        self._trace_hit(key, t, server, level, entry)
-                    # A hit in a far tier copies the value into the nearer ones; the copy
-                    # keeps the original load time, and the remaining TTL if asked to.
-                    if level and (on_fill is None or on_fill(key, entry[0], server, t)):
-                        if ups is None:
-                            chain.copy_up(key, entry, level, t)
-                        else:  # copy_up() written out: the same entry in each nearer tier
-                            for insert in ups[level]:
-                                insert(key + offset, entry, t)
-                    break
+                if entry is None:
+                    continue
+                copy = level  # a hit in a far tier copies the value into the nearer ones
+                if hooked:
+                    stand(t)
+                    how = hit_hook(key, t, server, level, entry, measured)
+                    next_due = next_time()
+                    if how is _ABSENT:  # expired, and no protection serves it
+                        continue
+                    if how is _TAKEN:  # a protection serves it as a miss (an early refresh)
+                        misses += 1
+                        break
+                    if how is _EXPIRED_SERVED:  # not copied: it is being reloaded
+                        copy = 0
+                tier_hits[level] += 1
+                if check_stale and entry[0] < committed[key]:
+                    stale += 1
+                    staleness.add(t - superseded_at(key, entry[0]))
+                if traced and key in traced:
+                    self._trace_hit(key, t, server, level, entry)
+                # The copy keeps the original load time, and the remaining TTL if asked to.
+                if copy and (on_fill is None or on_fill(key, entry[0], server, t)):
+                    if ups is None:
+                        chain.copy_up(key, entry, level, t)
+                    else:  # copy_up() written out: the same entry in each nearer tier
+                        for insert in ups[level]:
+                            insert(key + offset, entry, t)
+                break
             else:
                 stand(t)
                 misses += 1
@@ -420,6 +457,22 @@ class Simulation:
         window.misses += misses
         window.writes += n_writes
         window.stale += stale
+
+    def _hit_hook(self, key: int, t: float, server: int, level: int, entry: tuple,
+                  measured: bool) -> object:
+        """What a hit becomes when hooks must see it: a plain hit (None), a read a
+        protection takes over (_TAKEN), an expired entry a protection serves while it is
+        reloaded (_EXPIRED_SERVED), or an expired entry the tier counts as absent."""
+        hooks = self.hooks
+        keep = hooks.keep_expired_s
+        if keep and entry[1] - keep <= t:  # past its TTL, kept for a protection
+            on_expired = hooks.on_expired
+            if on_expired is not None and on_expired(key, t, server, level, entry, measured):
+                return _EXPIRED_SERVED
+            return _ABSENT
+        if hooks.on_hit is not None and hooks.on_hit(key, t, server, level, entry, measured):
+            return _TAKEN
+        return None
 
     # -- measurement ------------------------------------------------------------------------
     def _start_measuring(self, t0: float) -> None:
@@ -449,7 +502,8 @@ class Simulation:
         return Sample(db.reads_started, db.writes_started, db.wait_s, db.busy_s(now),
                       [t.evictions for t in tiers], [t.expirations for t in tiers],
                       [t.entries for t in tiers], len(db.waiting),
-                      [t.orphans(offset) for t in tiers])
+                      [t.orphans(offset) for t in tiers], db.not_found, db.hot_reads,
+                      db.hot_reloads, db.take_peak(now))
 
     def _result(self, end_arrivals: float, end: float) -> Result:
         sc = self.scenario

@@ -22,6 +22,7 @@ MERGES = {
     "histogram": "recomputed from the merged histograms (buckets 1 % wide)",
     "rate": "summed count divided by the summed length",
     "gauge": "the value at the end of the later window",
+    "max": "the larger of the windows' values",
     "length": "lengths add up",
 }
 
@@ -97,6 +98,27 @@ METRICS: tuple[Metric, ...] = (
            headline="DB reads/s"),
     Metric("db_writes_per_s", "/s", "rate", "keys written per second, backlog after the "
            "last arrival included", lambda w, s: _db_per_s(w.db_writes, s)),
+    Metric("peak_db_reads_per_s", "/s", "max", "the most read queries started in one fine "
+           "window (metrics.peak_window_s), per second: how hard a stampede hits",
+           lambda w, s: w.db_read_peak),
+    Metric("hot_key_db_reads", "queries", "sum", "read queries for the hottest key (id 0)",
+           lambda w, s: w.hot_db_reads, series=False),
+    Metric("hot_key_reloads", "reloads", "sum", "reloads of the hottest key: periods with at "
+           "least one read of it running (one per expiry when nothing piles on)",
+           lambda w, s: w.hot_reloads, series=False),
+    Metric("hot_key_reads_per_reload", "queries", "ratio", "read queries per reload of the "
+           "hottest key: 1 when loads are coalesced, more when a stampede piles on",
+           lambda w, s: ratio(w.hot_db_reads, w.hot_reloads), series=False),
+    Metric("waits", "requests", "sum", "reads that waited for another reader's load instead "
+           "of querying (coalescing, locks, leases)", lambda w, s: w.waits, series=False),
+    Metric("db_not_found", "queries", "sum", "read queries for keys that do not exist "
+           "(cache penetration)", lambda w, s: w.db_not_found),
+    Metric("bloom_rejected", "requests", "sum", "reads the Bloom filter answered \"not "
+           "found\" before any tier was asked (counted as misses)",
+           lambda w, s: w.screened, series=False),
+    Metric("bloom_false_positive_ratio", "fraction", "ratio", "reads of missing keys the "
+           "Bloom filter let through, of those it checked",
+           lambda w, s: ratio(w.bloom_false_positives, w.bloom_checks), series=False),
     Metric("db_utilization", "fraction", "ratio",
            "busy connection-time / (connections × time), backlog after the last arrival "
            "included", lambda w, s: (w.db_busy_s / (s.connections * s.busy_span_s)
@@ -140,7 +162,8 @@ METRICS: tuple[Metric, ...] = (
     Metric("lost_writes", "writes", "sum",
            "acknowledged writes a crash destroyed before they reached the database",
            lambda w, s: w.lost_writes),
-    Metric("refreshes", "queries", "sum", "background reloads (refresh-ahead, protections)",
+    Metric("refreshes", "queries", "sum", "reloads before a key expired or while its expired "
+           "value was served (refresh-ahead, XFetch, stale-while-revalidate)",
            lambda w, s: w.refreshes, series=False),
     Metric("timeouts", "requests", "sum",
            "requests that waited longer than database.timeout_ms and failed",
@@ -178,7 +201,7 @@ _ZERO_IF_EMPTY = {m.key for m in METRICS if m.merge in ("ratio", "rate")}
 def _tier_values(window: Window, tiers: list[str],
                  pick: Callable[[TierMetric], bool]) -> dict[str, float]:
     out: dict[str, float] = {}
-    lookups = window.reads
+    lookups = window.reads - window.screened
     for i, name in enumerate(tiers):
         for m in TIER_METRICS:
             if pick(m):
@@ -211,7 +234,7 @@ def row(window: Window, connections: int, tiers: list[str]) -> dict[str, float]:
 def tier_rows(total: Window, tiers: list[dict[str, object]]) -> list[dict[str, object]]:
     """Long format: one row per tier, its description then each per-tier figure."""
     rows = []
-    lookups = total.reads
+    lookups = total.reads - total.screened
     for i, about in enumerate(tiers):
         rows.append({**about, **{m.key: m.value(total, i, lookups) for m in TIER_METRICS}})
         lookups -= total.tier_hits[i]

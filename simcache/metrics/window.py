@@ -30,21 +30,32 @@ class Sample:
     entries: Sequence[int]
     db_queue: int
     orphans: Sequence[int]
+    db_not_found: int = 0
+    hot_db_reads: int = 0
+    hot_reloads: int = 0
+    db_read_peak: float = 0.0  # most read queries per second over a fine window, since the last
 
 
 class Window:
     """Counters of one interval ``[start, end)``."""
 
     __slots__ = ("start", "end", "misses", "writes", "stale", "timeouts", "lost_writes",
-                 "refreshes", "tier_hits", "latency", "write_latency", "staleness", "db_reads",
-                 "db_writes", "db_wait_s", "db_busy_s", "evictions", "expirations", "entries",
-                 "orphans", "db_queue")
+                 "refreshes", "waits", "screened", "bloom_checks", "bloom_false_positives",
+                 "tier_hits",
+                 "latency", "write_latency", "staleness", "db_reads", "db_writes", "db_wait_s",
+                 "db_busy_s", "db_not_found", "hot_db_reads", "hot_reloads", "db_read_peak",
+                 "evictions", "expirations", "entries", "orphans", "db_queue")
+    #: Counts that add up when windows merge.
+    COUNTS = ("misses", "writes", "stale", "timeouts", "lost_writes", "refreshes", "waits",
+              "screened", "bloom_checks", "bloom_false_positives", "db_reads", "db_writes",
+              "db_wait_s", "db_busy_s", "db_not_found", "hot_db_reads", "hot_reloads")
 
     def __init__(self, tiers: int, start: float = 0.0) -> None:
         self.start = self.end = start
         # pushed by the engine
         self.misses = self.writes = self.stale = self.timeouts = 0
-        self.lost_writes = self.refreshes = 0
+        self.lost_writes = self.refreshes = self.waits = self.screened = 0
+        self.bloom_checks = self.bloom_false_positives = 0
         self.tier_hits = [0] * tiers
         self.latency = Histogram()
         self.write_latency = Histogram()
@@ -52,6 +63,8 @@ class Window:
         # differences of the model's counters over the window
         self.db_reads = self.db_writes = 0
         self.db_wait_s = self.db_busy_s = 0.0
+        self.db_not_found = self.hot_db_reads = self.hot_reloads = 0
+        self.db_read_peak = 0.0
         self.evictions = [0] * tiers
         self.expirations = [0] * tiers
         # gauges at the end of the window
@@ -82,6 +95,10 @@ class Window:
         self.db_writes = after.db_writes - before.db_writes
         self.db_wait_s = after.db_wait_s - before.db_wait_s
         self.db_busy_s = after.db_busy_s - before.db_busy_s
+        self.db_not_found = after.db_not_found - before.db_not_found
+        self.hot_db_reads = after.hot_db_reads - before.hot_db_reads
+        self.hot_reloads = after.hot_reloads - before.hot_reloads
+        self.db_read_peak = after.db_read_peak
         self.evictions = [a - b for a, b in zip(after.evictions, before.evictions, strict=True)]
         self.expirations = [a - b for a, b in zip(after.expirations, before.expirations,
                                                   strict=True)]
@@ -91,9 +108,9 @@ class Window:
 
     def merge(self, other: Window) -> None:
         """Add a later window to this one: counts add, gauges take the later value."""
-        for name in ("misses", "writes", "stale", "timeouts", "lost_writes", "refreshes",
-                     "db_reads", "db_writes", "db_wait_s", "db_busy_s"):
+        for name in self.COUNTS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.db_read_peak = max(self.db_read_peak, other.db_read_peak)
         for name in ("tier_hits", "evictions", "expirations"):
             setattr(self, name, [a + b for a, b in zip(getattr(self, name), getattr(other, name),
                                                        strict=True)])

@@ -10,6 +10,7 @@ writer but not yet committed (write-behind) are kept apart, in ``pending``.
 
 from __future__ import annotations
 
+import math
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -30,8 +31,10 @@ class Query:
     __slots__ = ("queued_at", "started_at")
     #: Counted as a write (``db_writes``) rather than a read.
     is_write = False
-    #: Rows (keys) the query writes: a batch writes several in one query.
+    #: Rows (keys) the query reads or writes: a batch handles several in one query.
     rows = 1
+    #: The key a single-key query reads or writes; -1 for a batch.
+    key = -1
     #: ``begin(db, now)``, if the query does something when it gets its connection (read
     #: what it sees at its start); None for most writes, which saves a call each.
     begin: Callable[[Database, float], None] | None = None
@@ -70,7 +73,8 @@ class Database:
 
     def __init__(self, call_at: Callable[[float, Callable[[float, Any], None], Any], None],
                  concurrency: int, service: Callable[[], float], keys: int,
-                 timeout_s: float | None = None):
+                 timeout_s: float | None = None, peak_window_s: float = 0.1,
+                 missing_keys: int = 0):
         if concurrency < 1:
             raise ValueError(f"concurrency = {concurrency!r}: must be >= 1")
         # call_at(when, callback, query): the one event a query costs, the end of its service
@@ -81,6 +85,10 @@ class Database:
         self.timeout_s = timeout_s
         self.slowdown = 1.0  # factor on service times (fault db-slowdown)
         self.waiting: deque[Query] = deque()
+        # Keys 0 .. keys-1 have a row; the next missing_keys ids are asked for but have none
+        # (cache penetration): a read of one finds nothing, and nothing writes them.
+        self.keys = keys
+        keys += missing_keys
         # Per key: committed version, when, and versions acknowledged but not committed.
         self.committed: list[int] = [0] * keys
         # Flat arrays: a commit stores 8 bytes in place, never a new object, so memory does
@@ -100,6 +108,18 @@ class Database:
         self.writes_started = 0
         self.wait_s = 0.0
         self.timeouts = 0
+        self.not_found = 0  # read queries for keys without a row
+        # The hottest key (id 0): its read queries, and its reloads (periods with at least
+        # one read of it running, known at its start: the service time is drawn then), so
+        # a stampede shows as reads per reload.
+        self.hot_reads = 0
+        self.hot_reloads = 0
+        self._hot_until = -1.0
+        # Read queries started per fine window (peak_window_s): the largest count so far.
+        self.peak_window_s = peak_window_s
+        self._window_end = -1.0
+        self._window_reads = 0
+        self._peak_reads = 0
         self._busy_done_s = 0.0
         self._inflight = 0
         self._inflight_start_sum = 0.0
@@ -177,15 +197,30 @@ class Database:
         # through _release), written into submit because most queries wait for nothing.
         self.free -= 1
         query.started_at = now
+        end = now + self.service() * self.slowdown
         if query.is_write:
             self.writes_started += query.rows
         else:
-            self.reads_started += 1
+            rows = query.rows
+            self.reads_started += rows
+            if now < self._window_end:
+                self._window_reads += rows
+            else:
+                self._next_window(now, rows)
+            key = query.key
+            if not key:  # the hottest key: a reload starts unless one is running
+                self.hot_reads += 1
+                if now >= self._hot_until:
+                    self.hot_reloads += 1
+                if end > self._hot_until:
+                    self._hot_until = end
+            elif key >= self.keys:
+                self.not_found += 1
         self._inflight += 1
         self._inflight_start_sum += now
         if query.begin is not None:
             query.begin(self, now)
-        self._call_at(now + self.service() * self.slowdown, self._finish, query)
+        self._call_at(end, self._finish, query)
 
     def _finish(self, now: float, query: Query) -> None:
         self._inflight -= 1
@@ -222,6 +257,22 @@ class Database:
             query = waiting.popleft()
             self.timeouts += 1
             query.expire(self, query.queued_at + timeout)
+
+    def _next_window(self, now: float, rows: int) -> None:
+        """A read starts after the current fine window: close it, open the one of ``now``."""
+        if self._window_reads > self._peak_reads:
+            self._peak_reads = self._window_reads
+        width = self.peak_window_s
+        self._window_end = (math.floor(now / width) + 1) * width
+        self._window_reads = rows
+
+    def take_peak(self, now: float) -> float:
+        """The most read queries started in one fine window since the last call, per second
+        (the window running at ``now`` included, and counted again by the next call)."""
+        current = self._window_reads if now < self._window_end else 0
+        peak = max(self._peak_reads, current)
+        self._peak_reads = 0
+        return peak / self.peak_window_s
 
     def busy_s(self, now: float) -> float:
         """Connection-seconds of service given up to ``now``, queries still running included."""

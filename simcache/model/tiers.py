@@ -22,20 +22,22 @@ Entry = tuple[int, float, float]
 VERSION, EXPIRES, LOADED = 0, 1, 2
 
 
-def expiry_rule(ttl_s: float | None, jitter: float,
-                uniform: Callable[[], float]) -> Callable[[float], float] | None:
-    """When an entry stored at ``now`` expires: ``now + ttl × (1 ± jitter)``; None: never."""
+def expiry_rule(ttl_s: float | None, jitter: float, uniform: Callable[[], float],
+                keep_s: float = 0.0) -> Callable[[float], float] | None:
+    """When the store drops an entry stored at ``now``: ``now + ttl × (1 ± jitter)``, plus
+    ``keep_s`` when protections keep expired entries a while; None: never."""
     if ttl_s is None:
         return None
     if not jitter:
-        return lambda now: now + ttl_s
-    return lambda now: now + ttl_s * (1.0 + jitter * (2.0 * uniform() - 1.0))
+        return lambda now: now + ttl_s + keep_s
+    return lambda now: now + ttl_s * (1.0 + jitter * (2.0 * uniform() - 1.0)) + keep_s
 
 
 class Tier:
     """One tier of the scenario at run time: its store instances and how entries expire."""
 
-    def __init__(self, spec: Any, index: int, servers: int, seed: int):
+    def __init__(self, spec: Any, index: int, servers: int, seed: int,
+                 keep_expired_s: float = 0.0):
         self.spec = spec
         self.index = index
         self.name: str = spec.name
@@ -50,7 +52,8 @@ class Tier:
                        samples=spec.samples, clock_ms=spec.lru_clock_ms)
             for i in range(instances)]
         self.expiry = expiry_rule(spec.ttl_s, spec.ttl_jitter,
-                                  UniformBuffer(stream(seed, f"ttl-jitter:{spec.name}")))
+                                  UniformBuffer(stream(seed, f"ttl-jitter:{spec.name}")),
+                                  keep_expired_s)
 
     def store_for(self, server: int) -> Store:
         return self.stores[server if len(self.stores) > 1 else 0]
@@ -133,6 +136,24 @@ class Chain:
                 expires = below_expires
             insert(key, (version, expires, loaded_at), now)
 
+    def fill_until(self, key: int, version: int, loaded_at: float, now: float,
+                   expires: float) -> None:
+        """Store an entry that expires at ``expires`` in every tier, whatever their TTLs
+        (a negative cache's "not found", with its own TTL)."""
+        entry = (version, expires, loaded_at)
+        key += self.namespace.offset
+        for store in self.stores:
+            store.insert(key, entry, now)
+
+    def peek(self, key: int) -> Entry | None:
+        """The nearest entry of ``key``, expired or not, without counting an access."""
+        key += self.namespace.offset
+        for store in self.stores:
+            entry = store.peek(key)
+            if entry is not None:
+                return entry
+        return None
+
     def copy_up(self, key: int, entry: Entry, levels: int, now: float) -> None:
         """A hit in tier ``levels`` copies its entry into the nearer tiers: the copy keeps
         the load time, and the remaining TTL in tiers that inherit it."""
@@ -150,9 +171,10 @@ class Chain:
             store.delete(key)
 
 
-def build(specs: Sequence[Any], servers: int, seed: int,
-          namespace: Namespace | None = None) -> tuple[list[Tier], list[Chain]]:
-    """The tiers of a scenario and one chain per app server."""
-    tiers = [Tier(spec, i, servers, seed) for i, spec in enumerate(specs)]
+def build(specs: Sequence[Any], servers: int, seed: int, namespace: Namespace | None = None,
+          keep_expired_s: float = 0.0) -> tuple[list[Tier], list[Chain]]:
+    """The tiers of a scenario and one chain per app server; entries stay in a store
+    ``keep_expired_s`` past their TTL (for protections that serve expired values)."""
+    tiers = [Tier(spec, i, servers, seed, keep_expired_s) for i, spec in enumerate(specs)]
     namespace = namespace if namespace is not None else Namespace()
     return tiers, [Chain(tiers, s, namespace) for s in range(servers)]

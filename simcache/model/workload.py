@@ -51,13 +51,16 @@ class Chunk:
 
 def requests(workload: Workload, seed: int, chunk: int = CHUNK) -> Iterator[Chunk]:
     """The request stream: Poisson arrivals at ``rate_rps``, keys drawn by popularity, each
-    request sent to one of ``app_servers`` servers uniformly at random.
+    request sent to one of ``app_servers`` servers uniformly at random. A share
+    ``missing_ratio`` of reads ask instead for a key without a row: an id from ``keys`` to
+    ``keys + missing_keys - 1``, uniformly.
 
     Stops after ``requests`` requests or at ``duration_s``. Drawn in vectorised chunks,
     so memory does not grow with the length of the run.
     """
-    arrivals, choice, mix, assign = (stream(seed, name)
-                                     for name in ("arrivals", "keys", "writes", "servers"))
+    arrivals, choice, mix, assign, absent = (
+        stream(seed, name) for name in ("arrivals", "keys", "writes", "servers", "missing"))
+    missing_ratio = getattr(workload, "missing_ratio", 0.0)
     servers = getattr(workload, "app_servers", 1)
     cdf = np.cumsum(popularity(workload))
     cdf /= cdf[-1]
@@ -71,8 +74,17 @@ def requests(workload: Workload, seed: int, chunk: int = CHUNK) -> Iterator[Chun
         keys = np.searchsorted(cdf, choice.random(size), side="right")
         np.minimum(keys, len(cdf) - 1, out=keys)
         writes = None
+        is_write = None
         if workload.write_ratio:
-            writes = (mix.random(size) < workload.write_ratio).tolist()
+            is_write = mix.random(size) < workload.write_ratio
+            writes = is_write.tolist()
+        if missing_ratio:
+            # Reads of keys that do not exist: ids after the key space, drawn uniformly.
+            missing = absent.random(size) < missing_ratio
+            if is_write is not None:
+                missing &= ~is_write
+            keys[missing] = workload.keys + absent.integers(0, workload.missing_keys,
+                                                            int(missing.sum()))
         owner = assign.integers(0, servers, size).tolist() if servers > 1 else None
         if workload.duration_s is not None and t >= workload.duration_s:
             cut = int(np.searchsorted(times, workload.duration_s, side="left"))

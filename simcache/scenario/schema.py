@@ -51,6 +51,11 @@ class Workload(Section):
     app_servers: int = Field(1, ge=1, le=1_000,
                              description="application servers; each request goes to one at "
                                          "random, and per-server tiers have one instance each")
+    missing_ratio: float = Field(0.0, ge=0, le=1,
+                                 description="share of reads that ask for a key that does not "
+                                             "exist (cache penetration)")
+    missing_keys: int = Field(100_000, ge=1, le=10**7,
+                              description="ids the missing reads are drawn from, uniformly")
 
     @model_validator(mode="before")
     @classmethod
@@ -162,6 +167,8 @@ class Metrics(Section):
     trace_keys: tuple[int, ...] = Field(
         (), description="keys whose every event is recorded in Result.trace (at most "
                         "10,000 events)")
+    peak_window_s: float = Field(0.1, gt=0, le=3600,
+                                 description="window over which peak_db_reads_per_s counts")
 
     @classmethod
     def check_field(cls, name: str, value: Any) -> Any:

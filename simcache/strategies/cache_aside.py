@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from ..model.database import Database, Query
-from .base import READ_STRATEGIES, Context, ReadStrategy
+from ..model.loads import ReadQuery
+from .base import READ_STRATEGIES, ReadStrategy
+
+__all__ = ["CacheAside", "ReadQuery"]
 
 
 @READ_STRATEGIES.register
@@ -28,31 +30,3 @@ class CacheAside(ReadStrategy):
     def load(self, key: int, t0: float, server: int, measured: bool) -> None:
         """Read ``key`` from the database, fill this server's tiers, answer the reader."""
         self.ctx.db.submit(ReadQuery(self.ctx, key, t0, server, measured), t0)
-
-
-class ReadQuery(Query):
-    """One reader's query: snapshot at start, fill and answer at the end."""
-
-    __slots__ = ("ctx", "key", "t0", "server", "measured", "version")
-
-    def __init__(self, ctx: Context, key: int, t0: float, server: int, measured: bool):
-        self.ctx, self.key, self.t0, self.server, self.measured = ctx, key, t0, server, measured
-
-    def begin(self, db: Database, now: float) -> None:
-        self.version = db.snapshot(self.key)  # what the query sees is fixed when it starts
-        if self.ctx.tracing:
-            self.ctx.trace(self.key, now, "db read starts", self.server, self.version, "")
-
-    def end(self, db: Database, now: float) -> None:
-        ctx = self.ctx
-        if ctx.tracing:
-            ctx.trace(self.key, now, "db read ends", self.server, self.version, "")
-        plain = ctx.plain_fills
-        if plain is None:
-            ctx.fill(self.server, self.key, self.version, now, now)
-        else:
-            plain[self.server](self.key, self.version, now, now)
-        ctx.read_done(self.key, self.t0, now, self.version, self.measured)
-
-    def expire(self, db: Database, deadline: float) -> None:
-        self.ctx.read_failed(self.t0, deadline, self.measured)

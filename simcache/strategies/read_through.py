@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from ..model.database import Database
+from ..model.loads import SharedLoad
 from .base import READ_STRATEGIES, Context, ReadStrategy
-from .cache_aside import ReadQuery
 
 
 @READ_STRATEGIES.register
@@ -37,28 +36,4 @@ class ReadThrough(ReadStrategy):
                 ctx.trace(key, t, "waits", server, None, "for the load in flight")
             return
         ctx.flights.begin(flight, t)
-        ctx.db.submit(Load(ctx, key, t, server, measured, flight), t)
-
-
-class Load(ReadQuery):
-    """The one load of a key: fill the tiers, then answer the loader and every waiter."""
-
-    __slots__ = ("flight",)
-
-    def __init__(self, ctx: Context, key: int, t0: float, server: int, measured: bool,
-                 flight: object):
-        super().__init__(ctx, key, t0, server, measured)
-        self.flight = flight
-
-    def end(self, db: Database, now: float) -> None:
-        super().end(db, now)
-        ctx, key, version = self.ctx, self.key, self.version
-        for t0, server, measured in ctx.flights.end(self.flight):
-            if server != self.server:  # its own per-server tiers, if any, fill too
-                ctx.fill(server, key, version, now, now)
-            ctx.read_done(key, t0, now, version, measured)
-
-    def expire(self, db: Database, deadline: float) -> None:
-        super().expire(db, deadline)
-        for t0, _, measured in self.ctx.flights.end(self.flight):
-            self.ctx.read_failed(t0, deadline, measured)
+        ctx.db.submit(SharedLoad(ctx, key, t, server, measured, ctx.flights, flight), t)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from ..model.database import Database, Query
+from ..model.loads import BackgroundLoad
 from .base import READ_STRATEGIES, Context
 from .cache_aside import CacheAside
 
@@ -35,11 +35,12 @@ class RefreshAhead(CacheAside):
     def on_hit(self, key: int, t: float, server: int, level: int, entry: tuple,
                measured: bool) -> bool:
         ttl = self.ttl_s[level]
-        if ttl is not None and entry[1] - t < self.fraction * ttl and key not in self.pending:
+        left = entry[1] - self.ctx.hooks.keep_expired_s - t  # of its TTL
+        if ttl is not None and left < self.fraction * ttl and key not in self.pending:
             self.pending.add(key)
             if self.ctx.tracing:
                 self.ctx.trace(key, t, "refresh queued", server, entry[0],
-                               f"{entry[1] - t:.3g} s of TTL left")
+                               f"{left:.3g} s of TTL left")
             if self.busy < self.workers:
                 self._start(key, server, t)
             else:
@@ -48,7 +49,7 @@ class RefreshAhead(CacheAside):
 
     def _start(self, key: int, server: int, now: float) -> None:
         self.busy += 1
-        self.ctx.db.submit(Refresh(self, key, server), now)
+        self.ctx.db.submit(BackgroundLoad(self.ctx, key, server, self.done), now)
 
     def arrivals_end(self, now: float) -> None:
         # Refreshes still queued would reload keys nobody reads any more: drop them (those
@@ -63,24 +64,3 @@ class RefreshAhead(CacheAside):
         self.busy -= 1
         if self.queue:
             self._start(*self.queue.popleft(), now)
-
-
-class Refresh(Query):
-    """A background reload: read the key, store it again with a fresh TTL."""
-
-    __slots__ = ("strategy", "key", "server", "version")
-
-    def __init__(self, strategy: RefreshAhead, key: int, server: int):
-        self.strategy, self.key, self.server = strategy, key, server
-
-    def begin(self, db: Database, now: float) -> None:
-        self.version = db.snapshot(self.key)
-        self.strategy.ctx.count("refreshes")  # counted as it starts, as db_reads are
-
-    def end(self, db: Database, now: float) -> None:
-        ctx = self.strategy.ctx
-        ctx.fill(self.server, self.key, self.version, now, now)
-        self.strategy.done(self.key, now)
-
-    def expire(self, db: Database, deadline: float) -> None:
-        self.strategy.done(self.key, deadline)

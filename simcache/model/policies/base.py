@@ -79,6 +79,10 @@ class Store:
         self._on_hit(key)
         return entry
 
+    def peek(self, key: Hashable) -> Entry | None:
+        """The entry stored under ``key``, expired or not, without counting an access."""
+        return self._data.get(key)
+
     def put(self, key: Hashable, value: Any, expires_at: float = FOREVER,
             now: float = -FOREVER) -> None:
         """Store ``value`` under ``key`` until ``expires_at``, evicting first if full."""

@@ -125,6 +125,10 @@ class RedisLRU(Store):
         record[1] = now // tick if tick else self._stamp_now()
         return entry
 
+    def peek(self, key: Hashable) -> Any:
+        record = self._data.get(key)
+        return None if record is None else record[0]
+
     def insert(self, key: Hashable, entry: Any, now: float = -FOREVER) -> None:
         # Store.insert with _evict, _on_remove and _on_insert written out: every miss runs
         # this, and the calls saved are a measured few per cent of a full run (make bench).

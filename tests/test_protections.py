@@ -1,0 +1,173 @@
+"""Protections against stampedes and penetration, checked against what theory predicts.
+
+A stampede: one key, read thousands of times a second, expires; its reload takes δ.
+Without protection every read arriving during the reload queries the database too
+(1 + λδ queries per expiry); a lock or a lease makes it one, single-flight one per app
+server; XFetch recomputes early, about e^(1/β) times per expiry (Vattani et al., VLDB
+2015); stale-while-revalidate serves the old value and reloads once. Penetration: reads
+of keys that do not exist; a negative cache answers a key's repeats for its TTL (the TTL
+formula λT/(1 + λT) per key), a Bloom filter answers all but its false positives,
+(1 − e^(−kn/m))^k of them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from test_consistency import racing, run
+
+import simcache as sc
+from simcache.engine import Simulation
+from simcache.protections.bloom import false_positive_ratio
+
+RATE = 5_000.0      # reads per second, all of one key
+DELTA_S = 0.010     # its reload time: constant, with connections to spare
+
+
+def stampede(*protections: dict, servers: int = 1, ttl_s: float = 0.2, **changes) -> dict:
+    """One key at 5,000 reads/s with a 0.2 s TTL for 60 s: about 300 expiries."""
+    data = {
+        "seed": 11,
+        "workload": {"keys": 1, "rate_rps": RATE, "requests": 300_000,
+                     "warmup_requests": 5_000, "app_servers": servers},
+        "tiers": [{"name": "redis", "capacity": 10, "ttl_s": ttl_s, "latency_ms": 0.5}],
+        "database": {"latency_ms": DELTA_S * 1000, "concurrency": 256, "service": "constant"},
+        "protections": list(protections),
+    }
+    return run(data, **changes)
+
+
+def test_without_protection_every_read_during_the_reload_queries_the_database():
+    s = stampede(**{"metrics.peak_window_s": DELTA_S})
+    assert s["hot_key_reloads"] > 250
+    # The first miss, then every read arriving in the δ its load takes: 1 + λδ = 51.
+    assert s["hot_key_reads_per_reload"] == pytest.approx(1 + RATE * DELTA_S, rel=0.05)
+    # For δ the database sees every read: measured over δ, the peak is the read rate.
+    assert s["peak_db_reads_per_s"] >= RATE * 0.9
+    locked = stampede({"kind": "lock"}, **{"metrics.peak_window_s": DELTA_S})
+    assert locked["peak_db_reads_per_s"] <= 2 / DELTA_S
+
+
+@pytest.mark.parametrize("kind", ["lock", "lease"])
+def test_a_lock_or_a_lease_makes_each_expiry_one_database_read(kind):
+    for servers in (1, 4):
+        s = stampede({"kind": kind}, servers=servers)
+        assert s["hot_key_reloads"] > 250
+        assert s["hot_key_reads_per_reload"] == pytest.approx(1.0, abs=0.02)
+        # the other readers of each expiry waited for the one load instead
+        assert s["waits"] == pytest.approx(s["hot_key_reloads"] * RATE * DELTA_S, rel=0.1)
+
+
+def test_single_flight_makes_it_one_read_per_expiry_per_app_server():
+    one = stampede({"kind": "single-flight"})
+    assert one["hot_key_reads_per_reload"] == pytest.approx(1.0, abs=0.02)
+    # With S servers each sees λδ/S reads during the reload: each of the other S - 1
+    # loads too unless none of its readers arrives in that time.
+    servers = 4
+    s = stampede({"kind": "single-flight"}, servers=servers)
+    expected = 1 + (servers - 1) * (1 - math.exp(-RATE * DELTA_S / servers))
+    assert s["hot_key_reads_per_reload"] == pytest.approx(expected, rel=0.05)
+
+
+@pytest.mark.parametrize("beta", [1.0, 2.0])
+def test_xfetch_recomputes_about_e_to_the_one_over_beta_times_per_expiry(beta):
+    """λδ = 50 reads per reload time (the paper's "high request rate"); nothing waits."""
+    s = stampede({"kind": "xfetch", "beta": beta})
+    assert s["hot_key_reloads"] > 250
+    assert s["hot_key_reads_per_reload"] == pytest.approx(math.exp(1 / beta), rel=0.15)
+    assert s["waits"] == 0 and s["hit_ratio"] > 0.99  # recomputed before expiry
+
+
+def test_stale_while_revalidate_serves_every_read_and_reloads_once_per_expiry():
+    s = stampede({"kind": "stale-while-revalidate", "swr_s": 1.0})
+    assert s["hot_key_reads_per_reload"] == 1.0
+    assert s["misses"] == 0 and s["latency_p99_ms"] == pytest.approx(0.5, rel=0.02)
+    assert s["refreshes"] == s["hot_key_db_reads"]
+
+
+def test_a_lease_closes_the_cache_aside_race_and_a_lock_does_not():
+    """The race: a slow read of the old row stores it after a write deleted the key.
+    With a lease, the write invalidates the reader's lease and its set is refused, so
+    nothing is ever staler than the write path's own gap (one 0.5 ms round trip)."""
+    leased = run(racing(), protections=[{"kind": "lease"}])
+    locked = run(racing(), protections=[{"kind": "lock"}])
+    assert leased["staleness_max_s"] <= 0.0005 + 1e-12
+    assert locked["staleness_max_s"] > 1.0
+
+
+def slow_database(on_timeout: str) -> dict:
+    """A hot key whose reload takes 200 ms while waiters give up after 50 ms."""
+    return stampede({"kind": "lock", "lock_timeout_ms": 50.0, "on_timeout": on_timeout,
+                     "poll_ms": 5.0}, ttl_s=1.0, **{"database.latency_ms": 200.0})
+
+
+def test_a_lock_waiter_that_times_out_does_what_on_timeout_says():
+    error, load, stale = (slow_database(k) for k in ("error", "load", "stale"))
+    # error: the waiters fail at 50 ms; load: they query the database themselves.
+    # (a read's latency: the lookup and the write-back round trips, 1 ms, then the wait)
+    assert error["timeouts"] > 100 and error["hot_key_reads_per_reload"] == pytest.approx(1.0)
+    assert error["latency_p99_ms"] == pytest.approx(1.0 + 50.0, rel=0.02)
+    assert load["timeouts"] == 0 and load["hot_key_reads_per_reload"] > 10
+    # stale: the expired value is served at 50 ms, and only the holder reads the database.
+    assert stale["timeouts"] == 0 and stale["hot_key_reads_per_reload"] == pytest.approx(1.0)
+    assert stale["latency_p99_ms"] == pytest.approx(1.0 + 50.0, rel=0.02)
+
+
+def test_every_read_is_answered_exactly_once_under_every_protection():
+    for kind in ("lock", "lease", "single-flight", "xfetch", "stale-while-revalidate"):
+        scenario = sc.Scenario.from_dict({
+            "seed": 2, "workload": {"keys": 50, "rate_rps": 3_000.0, "requests": 20_000,
+                                    "warmup_requests": 2_000, "app_servers": 3,
+                                    "write_ratio": 0.05},
+            "tiers": [{"name": "local", "capacity": 10, "ttl_s": 0.3, "scope": "per-server"},
+                      {"name": "redis", "capacity": 40, "ttl_s": 0.5}],
+            "database": {"latency_ms": 20.0, "concurrency": 4, "timeout_ms": 100.0},
+            "protections": [{"kind": kind}]})
+        sim = Simulation(scenario)
+        s = sim.run().summary
+        assert sim.recorder.total.latency.n == s["reads"], kind
+        assert s["hits"] + s["misses"] == s["reads"], kind
+
+
+# -- penetration --------------------------------------------------------------------------
+
+def penetration(*protections: dict, **workload) -> dict:
+    data = {
+        "seed": 5,
+        "workload": {"keys": 2_000, "rate_rps": 2_000.0, "requests": 200_000,
+                     "warmup_requests": 20_000, "missing_ratio": 0.3, "missing_keys": 2_000,
+                     **workload},
+        "tiers": [{"name": "redis", "capacity": 10_000, "ttl_s": 600.0}],
+        "database": {"latency_ms": 5.0, "concurrency": 64},
+        "protections": list(protections),
+    }
+    return run(data)
+
+
+def test_reads_of_missing_keys_all_reach_the_database_without_protection():
+    s = penetration()
+    missing_reads = s["reads"] * 0.3
+    assert s["db_not_found"] == pytest.approx(missing_reads, rel=0.03)
+    assert s["db_reads"] - s["db_not_found"] < 2_000  # the keys that exist are cached
+
+
+def test_a_negative_cache_cuts_missing_key_reads_by_the_ttl_formula():
+    ttl = 5.0
+    plain = penetration()
+    s = penetration({"kind": "negative-cache", "negative_ttl_s": ttl})
+    per_key = 2_000.0 * 0.3 / 2_000  # reads per second of each missing id
+    expected = 1 / (1 + per_key * ttl)  # the share that still misses: 1 - λT/(1 + λT)
+    assert s["db_not_found"] / plain["db_not_found"] == pytest.approx(expected, rel=0.05)
+
+
+def test_a_bloom_filter_lets_through_only_its_false_positives():
+    plain = penetration(missing_keys=200_000)
+    for bits, hashes in ((10.0, 7), (4.0, 2)):
+        s = penetration({"kind": "bloom", "bits_per_key": bits, "hashes": hashes},
+                        missing_keys=200_000)
+        theory = false_positive_ratio(bits, hashes)
+        assert s["bloom_false_positive_ratio"] == pytest.approx(theory, rel=0.2)
+        assert s["db_not_found"] / plain["db_not_found"] == pytest.approx(theory, rel=0.25)
+        assert s["bloom_rejected"] > 0.6 * plain["db_not_found"]
+        assert s["tier.redis.lookups"] == s["reads"] - s["bloom_rejected"]
