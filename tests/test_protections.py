@@ -171,3 +171,63 @@ def test_a_bloom_filter_lets_through_only_its_false_positives():
         assert s["db_not_found"] / plain["db_not_found"] == pytest.approx(theory, rel=0.25)
         assert s["bloom_rejected"] > 0.6 * plain["db_not_found"]
         assert s["tier.redis.lookups"] == s["reads"] - s["bloom_rejected"]
+
+
+# -- hot keys: tiers with nodes -----------------------------------------------------------
+
+def clustered(keys: int = 1_000, **tier) -> sc.Result:
+    """Capacity for every key, no TTL, no writes: after warm-up nearly every read is a
+    lookup at a node of the one shared tier that hits."""
+    return sc.run(sc.Scenario.from_dict({
+        "seed": 8,
+        "workload": {"keys": keys, "zipf_alpha": 1.0, "rate_rps": 8_000.0,
+                     "requests": 200_000, "warmup_requests": 20_000},
+        "tiers": [{"name": "redis", "capacity": 1_000, "latency_ms": 0.5, **tier}],
+    }))
+
+
+def test_a_node_queues_like_m_d_1():
+    """One node serving 10,000 lookups/s, Poisson arrivals at 8,000/s: the mean wait is
+    Pollaczek-Khinchine's ρ/(2μ(1 − ρ)) = 0.2 ms for constant service."""
+    result = clustered(keys=100, nodes=1, node_ops_per_s=10_000.0)
+    rho, mu = 0.8, 10_000.0
+    wait_ms = 1000 * rho / (2 * mu * (1 - rho))
+    assert result.summary["hit_ratio"] == 1.0
+    assert result.summary["latency_mean_ms"] == pytest.approx(0.5 + wait_ms, rel=0.05)
+    node = result.nodes.iloc[0]
+    assert node["ops_per_s"] == pytest.approx(8_000.0, rel=0.02)
+    assert node["utilization"] == pytest.approx(rho, rel=0.02)
+
+
+def test_a_hot_key_saturates_its_node_and_slows_every_key_on_it():
+    result = clustered(nodes=8, node_ops_per_s=1_500.0)
+    nodes = result.nodes.set_index("node")
+    hot = (0 * 2654435761) % 4294967296 % 8  # key 0's node
+    assert nodes.loc[hot, "utilization"] > 0.9
+    assert nodes.loc[hot, "latency_p99_ms"] > 10 * nodes.drop(hot)["latency_p99_ms"].max()
+    assert set(result.nodes.columns) == {"tier", "node", "ops_per_s", "utilization",
+                                         "latency_p99_ms"}
+
+
+@pytest.mark.parametrize("spread", ["hot_key_split", "hot_key_replicas"])
+def test_splitting_or_replicating_a_hot_key_spreads_its_load_evenly(spread):
+    """One key only: with S shards (or replicas) on S of the nodes, each gets 1/S."""
+    result = sc.run(sc.Scenario.from_dict({
+        "seed": 8, "workload": {"keys": 1, "rate_rps": 8_000.0, "requests": 100_000,
+                                "warmup_requests": 1_000},
+        "tiers": [{"name": "redis", "capacity": 10, "nodes": 6, "node_ops_per_s": 4_000.0,
+                   "hot_keys": 1, spread: 4}]}))
+    ops = result.nodes["ops_per_s"]
+    busy = ops[ops > 0]
+    assert len(busy) == 4
+    assert busy.to_numpy() == pytest.approx([2_000.0] * 4, rel=0.03)
+
+
+def test_a_local_tier_in_front_takes_the_hot_keys_off_the_nodes():
+    bare = clustered(nodes=8, node_ops_per_s=1_500.0)
+    local = clustered(nodes=8, node_ops_per_s=1_500.0).scenario.with_values({})
+    shielded = sc.run(local.model_copy(update={"tiers": (
+        sc.Tier(name="local", capacity=50, latency_ms=0.05),
+        *local.tiers)}))
+    assert shielded.nodes["utilization"].max() < 0.6 < bare.nodes["utilization"].max()
+    assert shielded.summary["latency_p99_ms"] < bare.summary["latency_p99_ms"] / 5

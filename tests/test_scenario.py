@@ -20,10 +20,12 @@ CUSTOM = {
     "tiers": [
         {"name": "l1", "capacity": 20, "eviction": "lfu", "ttl_s": 2.5, "ttl_jitter": 0.1,
          "latency_ms": 0.01, "samples": 5, "lru_clock_ms": 1000.0, "scope": "per-server",
-         "inherit_ttl": True},
+         "inherit_ttl": True, "nodes": 1, "node_ops_per_s": None, "hot_keys": 0,
+         "hot_key_replicas": 1, "hot_key_split": 1},
         {"name": "shared", "capacity": 300, "eviction": "redis-lru", "ttl_s": None,
          "ttl_jitter": 0.0, "latency_ms": 0.7, "samples": 10, "lru_clock_ms": 0.0,
-         "scope": "shared", "inherit_ttl": False},
+         "scope": "shared", "inherit_ttl": False, "nodes": 3, "node_ops_per_s": 50_000.0,
+         "hot_keys": 5, "hot_key_replicas": 1, "hot_key_split": 2},
     ],
     "database": {"latency_ms": 4.0, "concurrency": 3, "service": "constant",
                  "timeout_ms": 250.0},
@@ -372,3 +374,17 @@ def test_describe_names_the_invalidation_settings():
     assert "pub/sub 2" not in plain and "second delete" not in plain and "version" not in plain
     # pub/sub with one app server tells nobody: the line does not claim it
     assert "pub/sub 2" not in base.with_values({"workload.app_servers": 1}).describe()
+
+
+def test_nodes_belong_to_shared_tiers_and_hot_keys_spread_over_at_most_all_of_them():
+    def tier(**fields):
+        return sc.Scenario.from_dict({"tiers": [{"name": "r", **fields}]})
+    with pytest.raises(sc.ScenarioError) as err:
+        tier(scope="per-server", nodes=3)
+    assert err.value.field == "tiers.0.nodes"
+    with pytest.raises(sc.ScenarioError) as err:
+        tier(nodes=3, hot_keys=2, hot_key_split=4)
+    assert err.value.field == "tiers.0.hot_key_split" and "at most nodes (3)" in str(err.value)
+    with pytest.raises(sc.ScenarioError) as err:
+        tier(nodes=4, hot_key_split=2, hot_key_replicas=2)
+    assert "not both" in str(err.value)

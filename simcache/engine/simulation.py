@@ -23,6 +23,7 @@ from ..errors import ScenarioError
 from ..faults import FAULTS
 from ..metrics import Recorder, Result, Sample, catalog, nice_interval
 from ..metrics.catalog import Span
+from ..metrics.histogram import Histogram
 from ..model import tiers as tiers_
 from ..model.database import Database, service_times
 from ..model.flights import Flights
@@ -37,6 +38,8 @@ TRACE_LIMIT = 10_000  # events a run records for metrics.trace_keys
 #: Result.trace: when, which key, what happened, at which app server (None: not one
 #: server's), the version involved, the version the database had committed then, and how.
 TRACE_COLUMNS = ("time_s", "key", "event", "server", "version", "committed", "detail")
+#: Result.nodes: one row per node of each tier with nodes.
+NODE_COLUMNS = ("tier", "node", "ops_per_s", "utilization", "latency_p99_ms")
 
 
 # What _hit_hook makes of a hit (None: a plain hit).
@@ -64,7 +67,8 @@ class Simulation:
         self.namespace = tiers_.Namespace()  # fault namespace-bump moves it
         self.tiers, self.chains = tiers_.build(scenario.tiers, wl.app_servers, seed,
                                                self.namespace,
-                                               keep_expired_s(scenario.protections))
+                                               keep_expired_s(scenario.protections),
+                                               len(self.db.committed))
         self.flights = Flights()
         self.read = READ_STRATEGIES[scenario.strategy.read](self)
         self.write = WRITE_STRATEGIES[scenario.strategy.write](self)
@@ -107,7 +111,10 @@ class Simulation:
         self.faults = [FAULTS[o.kind](o, self) for o in scenario.faults]
         for fault in self.faults:
             fault.install()
-        self.recorder = Recorder(len(self.tiers), self._sample, self.hit_latency_ms)
+        # Hits in tiers with nodes record their own latency (it includes the node's queue).
+        self.recorder = Recorder(len(self.tiers), self._sample,
+                                 [None if t.nodes is not None else ms
+                                  for t, ms in zip(self.tiers, self.hit_latency_ms, strict=True)])
 
     # -- the context strategies and protections use ---------------------------------------
     def now(self) -> float:
@@ -350,14 +357,16 @@ class Simulation:
         check_stale = self.scenario.workload.write_ratio > 0
         hooks = self.hooks
         on_fill, on_read = hooks.on_fill, hooks.on_read
-        # A hit is plain unless a hook must see it, or tiers keep expired entries.
-        hooked = hooks.on_hit is not None or hooks.keep_expired_s > 0
+        # A hit is plain unless a hook must see it, tiers keep expired entries, or a tier
+        # has nodes (its hits' latencies include their node's queue).
+        hooked = (hooks.on_hit is not None or hooks.keep_expired_s > 0
+                  or any(t.nodes is not None for t in self.tiers))
         hit_hook = self._hit_hook
         # Per server: its chain and its tiers' (level, lookup) pairs, bound once. Unless an
         # on_hit hook must see every hit, a hit in the nearest tier (most hits) takes a
         # short way: ``nearest`` looks there, ``farther`` holds the other tiers.
         chains = self.chains
-        lookups = [list(enumerate(store.get for store in c.stores)) for c in chains]
+        lookups = [list(enumerate(c.gets)) for c in chains]
         short_way = not hooked and on_read is None and bool(self.tiers)
         nearest = [pairs[0][1] if short_way else None for pairs in lookups]
         farther = [pairs[1:] if short_way else pairs for pairs in lookups]
@@ -465,19 +474,27 @@ class Simulation:
         reloaded (_EXPIRED_SERVED), or an expired entry the tier counts as absent."""
         hooks = self.hooks
         keep = hooks.keep_expired_s
+        how = None
         if keep and entry[1] - keep <= t:  # past its TTL, kept for a protection
             on_expired = hooks.on_expired
-            if on_expired is not None and on_expired(key, t, server, level, entry, measured):
-                return _EXPIRED_SERVED
-            return _ABSENT
-        if hooks.on_hit is not None and hooks.on_hit(key, t, server, level, entry, measured):
+            if on_expired is None or not on_expired(key, t, server, level, entry, measured):
+                return _ABSENT
+            how = _EXPIRED_SERVED
+        elif hooks.on_hit is not None and hooks.on_hit(key, t, server, level, entry,
+                                                       measured):
             return _TAKEN
-        return None
+        nodes = self.tiers[level].nodes
+        if nodes is not None and measured:  # the round trips, and the wait at the node
+            self.recorder.window.latency.add(self.hit_latency_ms[level] + nodes.last_wait_ms)
+        return how
 
     # -- measurement ------------------------------------------------------------------------
     def _start_measuring(self, t0: float) -> None:
         sc = self.scenario
         wl = sc.workload
+        for tier in self.tiers:
+            if tier.nodes is not None:
+                tier.nodes.start([Histogram() for _ in range(tier.nodes.count)])
         if sc.metrics.interval_s is not None:
             self.recorder.start(t0, sc.metrics.interval_s, row_limit=MAX_ROWS)
             return
@@ -519,9 +536,12 @@ class Simulation:
                   "latency_ms": t.latency_ms} for t in self.tiers]
         tiers = pd.DataFrame(catalog.tier_rows(rec.total, about),
                              columns=None if about else ["tier"])
+        nodes = pd.DataFrame([row for t in self.tiers if t.nodes is not None
+                              for row in t.nodes.rows(t.name, span.length_s)],
+                             columns=list(NODE_COLUMNS))
         trace = pd.DataFrame(self.trace_rows, columns=list(TRACE_COLUMNS)).astype(
             {"server": "Int64", "version": "Int64", "committed": "Int64"})
-        return Result(sc, summary, timeseries, tiers, trace)
+        return Result(sc, summary, timeseries, tiers, trace, nodes)
 
 
 def run(scenario: Scenario) -> Result:

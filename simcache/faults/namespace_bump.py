@@ -25,7 +25,7 @@ class NamespaceBump(Fault):
 
     def install(self) -> None:
         ctx = self.ctx
-        keys = ctx.scenario.workload.keys
+        keys = len(ctx.db.committed)  # every id a request may name, missing keys included
 
         def bump(_event: Any) -> None:
             ctx.namespace.offset += keys

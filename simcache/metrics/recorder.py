@@ -32,7 +32,7 @@ class Recorder:
     """The current window, the closed rows and their total for one run."""
 
     def __init__(self, tiers: int, sample: Callable[[float], Sample],
-                 hit_latency_ms: Sequence[float]):
+                 hit_latency_ms: Sequence[float | None]):
         self.tiers = tiers
         self.sample = sample
         self.hit_latency_ms = list(hit_latency_ms)
@@ -63,7 +63,9 @@ class Recorder:
         """Close the current window at ``end`` (its boundary, or the end of the run)."""
         w = self.window
         for level, count in enumerate(w.tier_hits):
-            w.latency.add(self.hit_latency_ms[level], count)
+            latency_ms = self.hit_latency_ms[level]
+            if latency_ms is not None:  # None: that tier's hits recorded their own
+                w.latency.add(latency_ms, count)
         after = self.sample(end)
         assert self._last is not None, "close() before start()"
         w.close(end, self._last, after)

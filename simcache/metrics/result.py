@@ -25,7 +25,9 @@ class Result:
 
     ``summary``: a flat dict of numbers (see ``simcache metrics``); ``timeseries``: one row
     per interval; ``tiers``: one row per cache tier (long format); ``trace``: every event
-    of the keys in ``metrics.trace_keys``, in time order (empty unless asked for).
+    of the keys in ``metrics.trace_keys``, in time order (empty unless asked for);
+    ``nodes``: one row per node of each tier with nodes (``tier``, ``node``, ``ops_per_s``,
+    ``utilization``, ``latency_p99_ms``), empty when no tier has any.
     """
 
     scenario: Scenario
@@ -33,6 +35,7 @@ class Result:
     timeseries: pd.DataFrame = field(repr=False)
     tiers: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
     trace: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    nodes: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
 
     def __getitem__(self, key: str) -> float:
         return self.summary[key]

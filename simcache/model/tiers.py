@@ -12,6 +12,7 @@ refresh-ahead, early recomputation and HTTP freshness follow from the entry alon
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -33,11 +34,84 @@ def expiry_rule(ttl_s: float | None, jitter: float, uniform: Callable[[], float]
     return lambda now: now + ttl_s * (1.0 + jitter * (2.0 * uniform() - 1.0)) + keep_s
 
 
+class Nodes:
+    """The nodes of a shared tier: each key hashes to one, and each serves at most
+    ``node_ops_per_s`` lookups a second, first come, first served.
+
+    Requests reach a node in time order, so its queue needs no event: a lookup starts at
+    ``max(t, busy_until)`` and holds the node for 1/ops seconds. The ``hot_keys`` most
+    popular keys are spread over ``spread`` consecutive nodes (replicas, or the shards of
+    a split key), each lookup picking one at random. Only lookups (GETs) queue; the sets
+    and deletes that follow misses and writes are left out (a cache is read far more).
+    """
+
+    def __init__(self, spec: Any, seed: int, space: int):
+        self.count = spec.nodes
+        self.service_s = 1.0 / spec.node_ops_per_s if spec.node_ops_per_s else 0.0
+        self.rtt_ms = spec.latency_ms
+        self.space = space  # store keys are ids plus a multiple of this (namespaces)
+        self.hot = spec.hot_keys
+        self.spread = max(spec.hot_key_replicas, spec.hot_key_split)
+        self.uniform = UniformBuffer(stream(seed, f"nodes:{spec.name}"))
+        self.busy_until = [0.0] * self.count
+        self.ops = [0] * self.count
+        self.ops_at_start = [0] * self.count
+        #: Per node, a histogram of lookup latencies (given by the engine when measuring
+        #: starts, anything with ``add`` and ``quantile``); None before.
+        self.latency: list[Any] | None = None
+        self.last_wait_ms = 0.0  # of the latest lookup
+
+    def node_of(self, key: int) -> int:
+        """The node a lookup of store key ``key`` goes to."""
+        key %= self.space
+        node = (key * 2654435761) % 4294967296 % self.count  # Knuth's multiplicative hash
+        if key < self.hot and self.spread > 1:
+            node = (node + int(self.uniform() * self.spread)) % self.count
+        return node
+
+    def lookup(self, key: int, t: float) -> None:
+        """Queue a lookup of ``key`` arriving at ``t`` at its node (``last_wait_ms``)."""
+        node = self.node_of(key)
+        self.ops[node] += 1
+        busy = self.busy_until[node]
+        start = busy if busy > t else t
+        self.busy_until[node] = start + self.service_s
+        self.last_wait_ms = wait_ms = (start - t) * 1000.0
+        if self.latency is not None:
+            self.latency[node].add(self.rtt_ms + wait_ms)
+
+    def timed(self, get: Callable[[int, float], Any]) -> Callable[[int, float], Any]:
+        """``get`` with each lookup queued at its node first."""
+        lookup = self.lookup
+
+        def timed_get(key: int, now: float) -> Any:
+            lookup(key, now)
+            return get(key, now)
+        return timed_get
+
+    def start(self, histograms: list[Any]) -> None:
+        """Measuring starts: per-node figures count from here, latencies in ``histograms``."""
+        self.latency = histograms
+        self.ops_at_start = list(self.ops)
+
+    def rows(self, tier: str, span_s: float) -> list[dict[str, Any]]:
+        """One row per node: lookups per second, utilisation, p99 lookup latency."""
+        out = []
+        for node in range(self.count):
+            ops_per_s = (self.ops[node] - self.ops_at_start[node]) / span_s if span_s else 0.0
+            out.append({"tier": tier, "node": node, "ops_per_s": ops_per_s,
+                        "utilization": ops_per_s * self.service_s if self.service_s
+                        else math.nan,
+                        "latency_p99_ms": (self.latency[node].quantile(0.99)
+                                           if self.latency is not None else math.nan)})
+        return out
+
+
 class Tier:
     """One tier of the scenario at run time: its store instances and how entries expire."""
 
     def __init__(self, spec: Any, index: int, servers: int, seed: int,
-                 keep_expired_s: float = 0.0):
+                 keep_expired_s: float = 0.0, space: int = 0):
         self.spec = spec
         self.index = index
         self.name: str = spec.name
@@ -51,6 +125,9 @@ class Tier:
                        stream(seed, f"tier:{spec.name}" + (f":{i}" if i else "")),
                        samples=spec.samples, clock_ms=spec.lru_clock_ms)
             for i in range(instances)]
+        # Several nodes, or a throughput limit: lookups queue at nodes (None: they do not).
+        self.nodes = (Nodes(spec, seed, space or 1) if getattr(spec, "nodes", 1) > 1
+                      or getattr(spec, "node_ops_per_s", None) else None)
         self.expiry = expiry_rule(spec.ttl_s, spec.ttl_jitter,
                                   UniformBuffer(stream(seed, f"ttl-jitter:{spec.name}")),
                                   keep_expired_s)
@@ -105,6 +182,9 @@ class Chain:
         self.server = server
         self.namespace = namespace
         self.stores: list[Store] = [t.store_for(server) for t in tiers]
+        #: Each tier's lookup: the store's get, queued at a node first where tiers have nodes.
+        self.gets = [s.get if t.nodes is None else t.nodes.timed(s.get)
+                     for t, s in zip(self.tiers, self.stores, strict=True)]
         fills = [(store.insert, tier.expiry, tier.inherit_ttl)
                  for tier, store in zip(self.tiers, self.stores, strict=True)]
         self._fills_upto = [fills[:n] for n in range(len(fills) + 1)]  # the nearest n
@@ -172,9 +252,11 @@ class Chain:
 
 
 def build(specs: Sequence[Any], servers: int, seed: int, namespace: Namespace | None = None,
-          keep_expired_s: float = 0.0) -> tuple[list[Tier], list[Chain]]:
+          keep_expired_s: float = 0.0, space: int = 0) -> tuple[list[Tier], list[Chain]]:
     """The tiers of a scenario and one chain per app server; entries stay in a store
-    ``keep_expired_s`` past their TTL (for protections that serve expired values)."""
-    tiers = [Tier(spec, i, servers, seed, keep_expired_s) for i, spec in enumerate(specs)]
+    ``keep_expired_s`` past their TTL (for protections that serve expired values);
+    ``space`` is the number of key ids (a namespace bump adds it to store keys)."""
+    tiers = [Tier(spec, i, servers, seed, keep_expired_s, space)
+             for i, spec in enumerate(specs)]
     namespace = namespace if namespace is not None else Namespace()
     return tiers, [Chain(tiers, s, namespace) for s in range(servers)]

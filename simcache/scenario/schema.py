@@ -102,6 +102,31 @@ class Tier(Section):
     inherit_ttl: bool = Field(
         False, description="a fill from a lower tier keeps that copy's remaining TTL "
                            "(if shorter) instead of starting its own")
+    nodes: int = Field(1, ge=1, le=1024,
+                       description="shared tier: nodes the keys hash to (a cluster)")
+    node_ops_per_s: float | None = Field(
+        None, gt=0, description="lookups one node serves per second; omitted = no limit")
+    hot_keys: int = Field(0, ge=0, description="how many of the most popular keys are "
+                                               "replicated or split")
+    hot_key_replicas: int = Field(1, ge=1, le=1024,
+                                  description="nodes holding each hot key; reads pick one")
+    hot_key_split: int = Field(1, ge=1, le=1024,
+                               description="shard keys each hot key is split into, on "
+                                           "consecutive nodes; reads pick one")
+
+    @model_validator(mode="after")
+    def _nodes(self) -> Tier:
+        if self.scope != "shared" and (self.nodes > 1 or self.node_ops_per_s is not None):
+            raise ScenarioError("nodes", self.nodes, "nodes belong to a shared tier "
+                                                     "(scope = \"shared\")")
+        for name in ("hot_key_replicas", "hot_key_split"):
+            if getattr(self, name) > self.nodes:
+                raise ScenarioError(name, getattr(self, name),
+                                    f"must be at most nodes ({self.nodes})")
+        if self.hot_key_replicas > 1 and self.hot_key_split > 1:
+            raise ScenarioError("hot_key_split", self.hot_key_split,
+                                "replicate hot keys or split them, not both")
+        return self
 
     @classmethod
     def check_field(cls, name: str, value: Any) -> Any:
