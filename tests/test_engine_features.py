@@ -273,3 +273,26 @@ def test_a_run_pauses_the_garbage_collector_and_restores_it():
         assert not gc.isenabled()  # left as the caller had it
     finally:
         gc.enable()
+
+
+# -- pages of several lookups, and a request-level cache ----------------------------------
+
+def test_a_page_makes_fanout_lookups_and_a_request_cache_looks_each_key_up_once():
+    """F lookups drawn independently by popularity p: a page has Σ 1 - (1 - pᵢ)^F
+    distinct keys on average; a request-level cache answers the rest in-process."""
+    from simcache.model.workload import popularity
+    data = {"seed": 4, "workload": {"keys": 500, "zipf_alpha": 1.0, "rate_rps": 200.0,
+                                    "requests": 6_000, "warmup_requests": 1_000,
+                                    "fanout": 20, "write_ratio": 0.1},
+            "tiers": [{"name": "redis", "capacity": 100}]}
+    plain = run(data)
+    cached = run({**data, "workload": {**data["workload"], "request_cache": True}})
+    s, c = plain.summary, cached.summary
+    assert s["reads"] == pytest.approx(20 * s["writes"] * 9, rel=0.1)  # 20 per read page
+    p = popularity(cached.scenario.workload)
+    distinct = float(np.sum(1 - (1 - p) ** 20))
+    pages = c["reads"] / distinct
+    assert c["request_cache_hits"] == pytest.approx(pages * (20 - distinct), rel=0.03)
+    assert c["reads"] + c["request_cache_hits"] == pytest.approx(s["reads"], rel=0.02)
+    assert c["db_reads"] < s["db_reads"]  # repeats no longer miss twice
+    assert cached.timeseries["requests"].sum() == c["requests"]

@@ -316,12 +316,18 @@ class Simulation:
                 cut = warmup - seen
                 self._loop(times[:cut], keys[:cut], writes and writes[:cut],
                            servers and servers[:cut], False)
+                if chunk.repeats is not None:
+                    chunk.repeats = chunk.repeats[cut:]
                 # Measuring starts when warm-up ends, at its last arrival, so n measured
                 # arrivals span n inter-arrival gaps (one request has a positive span).
                 self._start_measuring(times[cut - 1] if cut else last_t)
                 times, keys = times[cut:], keys[cut:]
                 writes, servers = writes and writes[cut:], servers and servers[cut:]
                 seen += cut
+            if chunk.repeats is not None and rec.measuring:
+                # Lookups a request-level cache answered: counted in the row where the
+                # chunk starts (chunks are a few seconds long), exactly in the summary.
+                rec.window.request_cache_hits += sum(chunk.repeats)
             self._loop(times, keys, writes, servers, rec.measuring)
             seen += len(times)
             last_t = times[-1] if times else last_t
@@ -516,11 +522,18 @@ class Simulation:
     def _sample(self, now: float) -> Sample:
         db, tiers = self.db, self.tiers
         offset = self.namespace.offset
+        entries = [t.entries for t in tiers]
+        # "Not found" markers exist only where reads ask for keys that do not exist.
+        markers = ([t.not_found_entries(db.keys, len(db.committed)) for t in tiers]
+                   if len(db.committed) > db.keys else [0] * len(tiers))
+        value = self.scenario.workload.value_bytes
+        memory = [n * (value + t.spec.entry_overhead_bytes) - m * value
+                  for t, n, m in zip(tiers, entries, markers, strict=True)]
         return Sample(db.reads_started, db.writes_started, db.wait_s, db.busy_s(now),
                       [t.evictions for t in tiers], [t.expirations for t in tiers],
-                      [t.entries for t in tiers], len(db.waiting),
-                      [t.orphans(offset) for t in tiers], db.not_found, db.hot_reads,
-                      db.hot_reloads, db.take_peak(now))
+                      entries, len(db.waiting), [t.orphans(offset) for t in tiers],
+                      db.not_found, db.hot_reads, db.hot_reloads, db.take_peak(now),
+                      markers, memory)
 
     def _result(self, end_arrivals: float, end: float) -> Result:
         sc = self.scenario

@@ -111,6 +111,9 @@ METRICS: tuple[Metric, ...] = (
            lambda w, s: ratio(w.hot_db_reads, w.hot_reloads), series=False),
     Metric("waits", "requests", "sum", "reads that waited for another reader's load instead "
            "of querying (coalescing, locks, leases)", lambda w, s: w.waits, series=False),
+    Metric("request_cache_hits", "lookups", "sum", "repeated lookups within a read request "
+           "that its request-level cache answered (not counted in reads)",
+           lambda w, s: w.request_cache_hits, series=False),
     Metric("db_not_found", "queries", "sum", "read queries for keys that do not exist "
            "(cache penetration)", lambda w, s: w.db_not_found),
     Metric("bloom_rejected", "requests", "sum", "reads the Bloom filter answered \"not "
@@ -147,6 +150,9 @@ METRICS: tuple[Metric, ...] = (
            lambda w, s: sum(w.evictions), headline="evictions", redis="evicted_keys"),
     Metric("expirations", "entries", "sum", "entries removed because their TTL ran out",
            lambda w, s: sum(w.expirations), redis="expired_keys"),
+    Metric("used_memory", "bytes", "gauge", "memory the cache entries take at the end, all "
+           "tiers: entries × (workload.value_bytes + entry_overhead_bytes), markers without "
+           "a value", lambda w, s: sum(w.used_memory), redis="used_memory"),
     Metric("stale_reads", "requests", "sum",
            "reads that returned an older version than the database had committed",
            lambda w, s: w.stale, headline="stale reads"),
@@ -189,6 +195,12 @@ TIER_METRICS: tuple[TierMetric, ...] = (
                lambda w, i, lookups: w.expirations[i], redis="expired_keys"),
     TierMetric("entries", "entries", "gauge", "entries held at the end (all instances)",
                lambda w, i, lookups: w.entries[i], series=True, redis="keys"),
+    TierMetric("not_found_entries", "entries", "gauge",
+               "entries a negative cache holds: \"this key does not exist\" markers",
+               lambda w, i, lookups: w.not_found_entries[i], series=True),
+    TierMetric("used_memory", "bytes", "gauge", "memory this tier's entries take (all "
+               "instances)", lambda w, i, lookups: w.used_memory[i], series=True,
+               redis="used_memory"),
     TierMetric("orphans", "entries", "gauge",
                "entries under a namespace a bump left behind: never read, not yet evicted",
                lambda w, i, lookups: w.orphans[i], series=True),

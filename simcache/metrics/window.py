@@ -34,6 +34,8 @@ class Sample:
     hot_db_reads: int = 0
     hot_reloads: int = 0
     db_read_peak: float = 0.0  # most read queries per second over a fine window, since the last
+    not_found_entries: Sequence[int] = ()
+    used_memory: Sequence[int] = ()
 
 
 class Window:
@@ -41,21 +43,23 @@ class Window:
 
     __slots__ = ("start", "end", "misses", "writes", "stale", "timeouts", "lost_writes",
                  "refreshes", "waits", "screened", "bloom_checks", "bloom_false_positives",
-                 "tier_hits",
+                 "request_cache_hits", "tier_hits",
                  "latency", "write_latency", "staleness", "db_reads", "db_writes", "db_wait_s",
                  "db_busy_s", "db_not_found", "hot_db_reads", "hot_reloads", "db_read_peak",
-                 "evictions", "expirations", "entries", "orphans", "db_queue")
+                 "evictions", "expirations", "entries", "orphans", "not_found_entries",
+                 "used_memory", "db_queue")
     #: Counts that add up when windows merge.
     COUNTS = ("misses", "writes", "stale", "timeouts", "lost_writes", "refreshes", "waits",
-              "screened", "bloom_checks", "bloom_false_positives", "db_reads", "db_writes",
-              "db_wait_s", "db_busy_s", "db_not_found", "hot_db_reads", "hot_reloads")
+              "screened", "bloom_checks", "bloom_false_positives", "request_cache_hits",
+              "db_reads", "db_writes", "db_wait_s", "db_busy_s", "db_not_found",
+              "hot_db_reads", "hot_reloads")
 
     def __init__(self, tiers: int, start: float = 0.0) -> None:
         self.start = self.end = start
         # pushed by the engine
         self.misses = self.writes = self.stale = self.timeouts = 0
         self.lost_writes = self.refreshes = self.waits = self.screened = 0
-        self.bloom_checks = self.bloom_false_positives = 0
+        self.bloom_checks = self.bloom_false_positives = self.request_cache_hits = 0
         self.tier_hits = [0] * tiers
         self.latency = Histogram()
         self.write_latency = Histogram()
@@ -70,6 +74,8 @@ class Window:
         # gauges at the end of the window
         self.entries = [0] * tiers
         self.orphans = [0] * tiers
+        self.not_found_entries = [0] * tiers
+        self.used_memory = [0] * tiers
         self.db_queue = 0
 
     @property
@@ -104,6 +110,8 @@ class Window:
                                                   strict=True)]
         self.entries = list(after.entries)
         self.orphans = list(after.orphans)
+        self.not_found_entries = list(after.not_found_entries)
+        self.used_memory = list(after.used_memory)
         self.db_queue = after.db_queue
 
     def merge(self, other: Window) -> None:
@@ -121,4 +129,6 @@ class Window:
         self.end = max(self.end, other.end)
         self.entries = list(other.entries)
         self.orphans = list(other.orphans)
+        self.not_found_entries = list(other.not_found_entries)
+        self.used_memory = list(other.used_memory)
         self.db_queue = other.db_queue

@@ -147,6 +147,10 @@ class Tier:
     def entries(self) -> int:
         return sum(len(s) for s in self.stores)
 
+    def not_found_entries(self, existing: int, space: int) -> int:
+        """Entries that remember a key does not exist (ids from ``existing`` on)."""
+        return sum(1 for s in self.stores for key in s if key % space >= existing)
+
     def orphans(self, offset: int) -> int:
         """Entries left under an older namespace (keys below ``offset``): never read again."""
         if not offset:

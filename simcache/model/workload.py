@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -47,13 +47,17 @@ class Chunk:
     keys: list[int]
     writes: list[bool] | None  # None when the workload has no writes
     servers: list[int] | None = None  # the app server of each request; None: only one
+    #: Per lookup, the repeats of its key in the same page that a request-level cache
+    #: answered (they are not in the chunk); None without one.
+    repeats: list[int] | None = None
 
 
 def requests(workload: Workload, seed: int, chunk: int = CHUNK) -> Iterator[Chunk]:
     """The request stream: Poisson arrivals at ``rate_rps``, keys drawn by popularity, each
     request sent to one of ``app_servers`` servers uniformly at random. A share
     ``missing_ratio`` of reads ask instead for a key without a row: an id from ``keys`` to
-    ``keys + missing_keys - 1``, uniformly.
+    ``keys + missing_keys - 1``, uniformly. With ``fanout`` > 1 each read request is a page
+    of that many lookups (:func:`pages`).
 
     Stops after ``requests`` requests or at ``duration_s``. Drawn in vectorised chunks,
     so memory does not grow with the length of the run.
@@ -61,6 +65,8 @@ def requests(workload: Workload, seed: int, chunk: int = CHUNK) -> Iterator[Chun
     arrivals, choice, mix, assign, absent = (
         stream(seed, name) for name in ("arrivals", "keys", "writes", "servers", "missing"))
     missing_ratio = getattr(workload, "missing_ratio", 0.0)
+    fanout = getattr(workload, "fanout", 1)
+    request_cache = getattr(workload, "request_cache", False)
     servers = getattr(workload, "app_servers", 1)
     cdf = np.cumsum(popularity(workload))
     cdf /= cdf[-1]
@@ -86,13 +92,68 @@ def requests(workload: Workload, seed: int, chunk: int = CHUNK) -> Iterator[Chun
             keys[missing] = workload.keys + absent.integers(0, workload.missing_keys,
                                                             int(missing.sum()))
         owner = assign.integers(0, servers, size).tolist() if servers > 1 else None
-        if workload.duration_s is not None and t >= workload.duration_s:
+        stop = workload.duration_s is not None and t >= workload.duration_s
+        if stop:
             cut = int(np.searchsorted(times, workload.duration_s, side="left"))
-            if cut:
-                yield Chunk(times[:cut].tolist(), keys[:cut].tolist(),
-                            writes[:cut] if writes is not None else None,
-                            owner[:cut] if owner is not None else None)
+            times, keys = times[:cut], keys[:cut]
+            is_write = is_write[:cut] if is_write is not None else None
+            writes = writes[:cut] if writes is not None else None
+            owner = owner[:cut] if owner is not None else None
+        if fanout > 1 and len(times):
+            yield pages(times, keys, is_write, owner, fanout, request_cache,
+                        lambda n: _draw(choice, absent, cdf, workload, missing_ratio, n))
+        elif len(times):
+            yield Chunk(times.tolist(), keys.tolist(), writes, owner)
+        if stop:
             return
-        yield Chunk(times.tolist(), keys.tolist(), writes, owner)
         if left is not None:
             left -= size
+
+
+def _draw(choice: np.random.Generator, absent: np.random.Generator, cdf: np.ndarray,
+          workload: Workload, missing_ratio: float, n: int) -> np.ndarray:
+    """``n`` more keys of reads: by popularity, or (``missing_ratio`` of them) missing."""
+    keys = np.searchsorted(cdf, choice.random(n), side="right")
+    np.minimum(keys, len(cdf) - 1, out=keys)
+    if missing_ratio:
+        missing = absent.random(n) < missing_ratio
+        keys[missing] = workload.keys + absent.integers(0, workload.missing_keys,
+                                                        int(missing.sum()))
+    return keys
+
+
+def pages(times: np.ndarray, keys: np.ndarray, is_write: np.ndarray | None,
+          owner: list[int] | None, fanout: int, request_cache: bool,
+          draw: Callable[[int], np.ndarray]) -> Chunk:
+    """Each read request becomes a page of ``fanout`` lookups at its arrival time, by the
+    same app server (its first key, then ``draw``-n more); writes stay single. With a
+    request-level cache a page looks each of its keys up once: repeats are left out, and
+    counted in ``repeats`` against the lookup that stays."""
+    size = len(times)
+    reads = np.ones(size, bool) if is_write is None else ~is_write
+    table = np.full((size, fanout), -1, dtype=np.int64)
+    table[:, 0] = keys
+    n_reads = int(reads.sum())
+    table[reads, 1:] = draw(n_reads * (fanout - 1)).reshape(n_reads, fanout - 1)
+    repeats = None
+    if request_cache:
+        table[reads] = np.sort(table[reads], axis=1)
+        repeat_of_left = np.zeros_like(table, dtype=bool)
+        repeat_of_left[:, 1:] = (table[:, 1:] == table[:, :-1]) & (table[:, 1:] >= 0)
+        # each repeat is credited to the first lookup of its run of equal keys
+        first = ~repeat_of_left & (table >= 0)
+        run_ids = np.cumsum(first, axis=1) - 1
+        counts = np.zeros_like(table)
+        np.add.at(counts, (np.nonzero(repeat_of_left)[0],
+                           run_ids[repeat_of_left]), 1)
+        table[repeat_of_left] = -1
+        kept = table >= 0
+        # the kept lookups of a row are its runs, in order: their repeats line up with them
+        repeats = counts[:, :][np.arange(fanout)[None, :] < kept.sum(1)[:, None]].tolist()
+    kept = table >= 0
+    per_request = kept.sum(1)
+    flat_writes = (np.repeat(is_write, per_request).tolist()
+                   if is_write is not None else None)
+    return Chunk(np.repeat(times, per_request).tolist(), table[kept].tolist(), flat_writes,
+                 np.repeat(np.asarray(owner), per_request).tolist() if owner is not None
+                 else None, repeats)

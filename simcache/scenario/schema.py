@@ -56,6 +56,13 @@ class Workload(Section):
                                              "exist (cache penetration)")
     missing_keys: int = Field(100_000, ge=1, le=10**7,
                               description="ids the missing reads are drawn from, uniformly")
+    value_bytes: int = Field(100, ge=0, le=10**9,
+                             description="size of one cached value, for used_memory")
+    fanout: int = Field(1, ge=1, le=1_000,
+                        description="lookups per read request (a page that needs several "
+                                    "values), all at its arrival time")
+    request_cache: bool = Field(False, description="a read request looks each of its keys "
+                                                   "up once; repeats are answered in-process")
 
     @model_validator(mode="before")
     @classmethod
@@ -102,6 +109,9 @@ class Tier(Section):
     inherit_ttl: bool = Field(
         False, description="a fill from a lower tier keeps that copy's remaining TTL "
                            "(if shorter) instead of starting its own")
+    entry_overhead_bytes: int = Field(
+        90, ge=0, le=10**6, description="memory per entry besides its value (key, headers, "
+                                        "hash-table slot), for used_memory")
     nodes: int = Field(1, ge=1, le=1024,
                        description="shared tier: nodes the keys hash to (a cluster)")
     node_ops_per_s: float | None = Field(
