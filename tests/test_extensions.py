@@ -113,7 +113,9 @@ WRITES = list(WRITE_STRATEGIES)
 
 
 def protection_cases() -> list[tuple[str, ...]]:
-    return [(), *((name,) for name in PROTECTIONS), ("test-coalesce", "test-refuse-odd")]
+    return [(), *((name,) for name in PROTECTIONS), ("test-coalesce", "test-refuse-odd"),
+            ("bloom", "negative-cache", "lock"), ("stale-while-revalidate", "single-flight"),
+            ("xfetch", "lease", "negative-cache")]
 
 
 @pytest.mark.parametrize("write", WRITES)

@@ -207,6 +207,7 @@ def test_a_hot_key_saturates_its_node_and_slows_every_key_on_it():
     assert nodes.loc[hot, "latency_p99_ms"] > 10 * nodes.drop(hot)["latency_p99_ms"].max()
     assert set(result.nodes.columns) == {"tier", "node", "ops_per_s", "utilization",
                                          "latency_p99_ms"}
+    assert f"busiest is node {hot}" in result.table()
 
 
 @pytest.mark.parametrize("spread", ["hot_key_split", "hot_key_replicas"])
@@ -231,3 +232,13 @@ def test_a_local_tier_in_front_takes_the_hot_keys_off_the_nodes():
         *local.tiers)}))
     assert shielded.nodes["utilization"].max() < 0.6 < bare.nodes["utilization"].max()
     assert shielded.summary["latency_p99_ms"] < bare.summary["latency_p99_ms"] / 5
+
+
+def test_the_theory_helpers_give_the_formulas_the_tests_above_use():
+    from simcache.analysis import theory
+    assert theory.stampede_reads_per_reload(RATE, DELTA_S) == 1 + RATE * DELTA_S
+    assert theory.stampede_reads_per_reload(RATE, DELTA_S, servers=1, coalesced=True) == 1.0
+    assert theory.xfetch_recomputations_per_expiry(1.0) == pytest.approx(math.e)
+    assert theory.bloom_false_positive_ratio(10, 7) == false_positive_ratio(10, 7)
+    assert theory.md1_wait_s(8_000, 10_000) == pytest.approx(0.0002)
+    assert theory.md1_wait_s(10_000, 10_000) == math.inf

@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 
+from ..protections import bloom
+
 
 def _solve_increasing(f, target: float, lo: float = 1e-12, hi: float = 1.0) -> float:
     """x with f(x) = target for increasing f, by bisection on a log scale."""
@@ -128,3 +130,37 @@ def ttl_staleness(p: np.ndarray, read_rps: float, write_rps: float,
     with np.errstate(divide="ignore", invalid="ignore"):
         stale = np.where(mu_t > 1e-12, 1 - (-np.expm1(-mu_t)) / mu_t, mu_t / 2)
     return float(np.sum(p * hit)), float(np.sum(p * hit * stale))
+
+
+# -- stampedes, penetration, hot nodes ---------------------------------------------------
+
+def stampede_reads_per_reload(rate_rps: float, reload_s: float, servers: int = 1,
+                              coalesced: bool = False) -> float:
+    """Database reads per expiry of a key read at Poisson rate ``rate_rps`` whose reload
+    takes ``reload_s``: the first miss plus every read arriving during the reload
+    (1 + λδ) without protection; with loads coalesced per app server (single-flight),
+    one per server that sees a read meanwhile: 1 + (S − 1)(1 − e^(−λδ/S)); a lock or a
+    lease across servers is ``servers = 1, coalesced = True``: exactly 1."""
+    if not coalesced:
+        return 1.0 + rate_rps * reload_s
+    return 1.0 + (servers - 1) * -math.expm1(-rate_rps * reload_s / servers)
+
+
+def xfetch_recomputations_per_expiry(beta: float) -> float:
+    """XFetch's recomputations per expiry at high request rates: e^(1/β) (Vattani,
+    Chierichetti and Lowenstein, "Optimal Probabilistic Cache Stampede Prevention",
+    VLDB 2015)."""
+    return math.exp(1.0 / beta)
+
+
+#: A Bloom filter's false-positive rate (1 − e^(−k·n/m))^k (Bloom, CACM 1970).
+bloom_false_positive_ratio = bloom.false_positive_ratio
+
+
+def md1_wait_s(rate_rps: float, ops_per_s: float) -> float:
+    """Mean queueing wait at one node serving ``ops_per_s`` lookups a second in constant
+    time, with Poisson arrivals (M/D/1, Pollaczek-Khinchine): ρ / (2μ(1 − ρ))."""
+    rho = rate_rps / ops_per_s
+    if rho >= 1.0:
+        return math.inf
+    return rho / (2.0 * ops_per_s * (1.0 - rho))

@@ -50,6 +50,14 @@ class Result:
             lines.append(f"  {'tier ' + row['tier']:<18} hit ratio {row['hit_ratio']:.1%} "
                          f"of {row['lookups']:,.0f} lookups, {row['evictions']:,.0f} "
                          f"evictions, {row['entries']:,.0f}/{row['capacity_total']:,} entries")
+        if not self.nodes.empty:
+            for tier, nodes in self.nodes.groupby("tier", sort=False):
+                busiest = nodes.loc[nodes["ops_per_s"].idxmax()]
+                busy = ("" if busiest["utilization"] != busiest["utilization"]  # NaN: no limit
+                        else f" ({busiest['utilization']:.0%} busy)")
+                lines.append(f"  {'nodes of ' + str(tier):<18} {len(nodes)} nodes; busiest is "
+                             f"node {busiest['node']} at {busiest['ops_per_s']:,.0f} ops/s{busy}, "
+                             f"p99 {busiest['latency_p99_ms']:.2f} ms")
         return "\n".join(lines)
 
     def __repr__(self) -> str:

@@ -357,7 +357,9 @@ class Scenario(Section):
                           f"{w.hot_traffic_fraction:.0%})"}[w.popularity]
         tiers = " → ".join(f"{t.name}[{t.capacity} {t.eviction}"
                            f"{'' if t.ttl_s is None else f' ttl {t.ttl_s:g}s'}"
-                           f"{' per server' if t.scope == 'per-server' else ''}]"
+                           f"{' per server' if t.scope == 'per-server' else ''}"
+                           f"{f' on {t.nodes} nodes' if t.nodes > 1 else ''}"
+                           f"{f' of {t.node_ops_per_s:g} ops/s' if t.node_ops_per_s else ''}]"
                            for t in self.tiers) or "no cache"
         length = f"{w.requests:,} requests" if w.requests else f"{w.duration_s:g} s"
         servers = f"; {w.app_servers} app servers" if w.app_servers > 1 else ""
