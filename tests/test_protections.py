@@ -242,3 +242,18 @@ def test_the_theory_helpers_give_the_formulas_the_tests_above_use():
     assert theory.bloom_false_positive_ratio(10, 7) == false_positive_ratio(10, 7)
     assert theory.md1_wait_s(8_000, 10_000) == pytest.approx(0.0002)
     assert theory.md1_wait_s(10_000, 10_000) == math.inf
+
+
+def test_the_failure_presets_show_their_failure_and_a_protection_fixes_it():
+    stampede = sc.preset("stampede")
+    s = sc.run(stampede).summary
+    assert s["hot_key_reads_per_reload"] > 10
+    locked = sc.run(stampede.with_values({"protections": [{"kind": "lock"}]})).summary
+    assert locked["hot_key_reads_per_reload"] == pytest.approx(1.0, abs=0.05)
+    penetration = sc.preset("penetration")
+    s = sc.run(penetration).summary
+    assert s["db_not_found"] > 0.25 * s["reads"]
+    bloomed = sc.run(penetration.with_values({"protections": [{"kind": "bloom"}]})).summary
+    assert bloomed["db_not_found"] < 0.02 * s["db_not_found"]
+    hot = sc.run(sc.preset("hot-key"))
+    assert hot.nodes["utilization"].max() > 0.8

@@ -47,6 +47,46 @@ def _cache_aside_race() -> Scenario:
     })
 
 
+def _stampede() -> Scenario:
+    # Key 0 takes about 13 % of 5,000 reads/s over four app servers, and every key expires
+    # 2 s after it is loaded: each expiry of key 0 sends the reads arriving during its
+    # reload (20 ms, always: a constant service time) to the database too, about
+    # 1 + 670 × 0.02 = 14 per expiry.
+    return Scenario.from_dict({
+        "seed": 3,
+        "workload": {"keys": 1_000, "zipf_alpha": 1.0, "rate_rps": 5_000.0,
+                     "requests": 100_000, "warmup_requests": 10_000, "app_servers": 4},
+        "tiers": [{"name": "redis", "capacity": 1_000, "ttl_s": 2.0, "latency_ms": 0.5}],
+        "database": {"latency_ms": 20.0, "concurrency": 64, "service": "constant"},
+        "metrics": {"peak_window_s": 0.02},
+    })
+
+
+def _penetration() -> Scenario:
+    # 30 % of reads ask for one of 100,000 ids that have no row: each goes to the database.
+    return Scenario.from_dict({
+        "seed": 5,
+        "workload": {"keys": 2_000, "rate_rps": 2_000.0, "requests": 60_000,
+                     "warmup_requests": 10_000, "missing_ratio": 0.3,
+                     "missing_keys": 100_000},
+        "tiers": [{"name": "redis", "capacity": 5_000, "ttl_s": 600.0}],
+        "database": {"latency_ms": 5.0, "concurrency": 16},
+    })
+
+
+def _hot_key() -> Scenario:
+    # 8,000 lookups/s over a Redis cluster of 8 nodes of 2,000 lookups/s each: half busy on
+    # average, but key 0 alone asks its node for about 1,000/s on top of its share of the
+    # rest, so that node runs near its limit and every key on it waits.
+    return Scenario.from_dict({
+        "seed": 8,
+        "workload": {"keys": 1_000, "zipf_alpha": 1.0, "rate_rps": 8_000.0,
+                     "requests": 120_000, "warmup_requests": 40_000},
+        "tiers": [{"name": "redis", "capacity": 1_000, "latency_ms": 0.5, "nodes": 8,
+                   "node_ops_per_s": 2_000.0}],
+    })
+
+
 #: name -> (one-line description, factory); the CLI and ``preset()`` read this table.
 PRESETS: dict[str, tuple[str, Callable[[], Scenario]]] = {
     "default": ("the built-in Scenario(): 50k requests, local LRU → Redis → DB", _default),
@@ -57,6 +97,12 @@ PRESETS: dict[str, tuple[str, Callable[[], Scenario]]] = {
                  _workshop),
     "cache-aside-race": ("slow reads racing frequent writes: old values stored after a "
                          "delete (traces key 0)", _cache_aside_race),
+    "stampede": ("a hot key expiring every 2 s under 5,000 reads/s: add protections",
+                 _stampede),
+    "penetration": ("30 % of reads ask for keys that do not exist: add negative-cache or "
+                    "bloom", _penetration),
+    "hot-key": ("a Redis cluster of 8 nodes where the hottest key saturates its node",
+                _hot_key),
 }
 
 
