@@ -43,6 +43,8 @@ class Nodes:
     popular keys are spread over ``spread`` consecutive nodes (replicas, or the shards of
     a split key), each lookup picking one at random. Only lookups (GETs) queue; the sets
     and deletes that follow misses and writes are left out (a cache is read far more).
+    A hit's latency includes its wait at the node; a miss goes on to the database at once,
+    its wait left out (few reads miss where a node is hot).
     """
 
     def __init__(self, spec: Any, seed: int, space: int):
