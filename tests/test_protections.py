@@ -257,3 +257,11 @@ def test_the_failure_presets_show_their_failure_and_a_protection_fixes_it():
     assert bloomed["db_not_found"] < 0.02 * s["db_not_found"]
     hot = sc.run(sc.preset("hot-key"))
     assert hot.nodes["utilization"].max() > 0.8
+
+
+def test_a_lease_is_invalidated_by_every_write_that_touches_the_cache():
+    """Write-behind stores the new value instead of deleting it: a reader holding a lease
+    from before must not overwrite it with the old row it read."""
+    for write in ("invalidate", "write-through", "write-behind"):
+        leased = run(racing(write), protections=[{"kind": "lease"}])
+        assert leased["staleness_max_s"] <= 0.0005 + 1e-12, write

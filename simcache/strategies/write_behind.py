@@ -54,6 +54,8 @@ class WriteBehind(WriteStrategy):
         ctx = self.ctx
         earlier = self.dirty.get(key)
         self.dirty[key] = (version, earlier[1] + 1 if earlier else 1)
+        if ctx.hooks.on_write is not None:  # e.g. a lease on the key is no longer valid
+            ctx.hooks.on_write(key, now)
         ctx.chains[server].fill(key, version, t0, now)
         if ctx.tracing:
             ctx.trace(key, now, "set", server, version, "the writer's tiers; queued for the "
