@@ -269,8 +269,11 @@ class Database:
     def take_peak(self, now: float) -> float:
         """The most read queries started in one fine window since the last call, per second
         (the window running at ``now`` included, and counted again by the next call)."""
-        current = self._window_reads if now < self._window_end else 0
-        peak = max(self._peak_reads, current)
+        if now < self._window_end:
+            peak = max(self._peak_reads, self._window_reads)
+        else:  # the last window is over: it belongs here, and nowhere later
+            peak = max(self._peak_reads, self._window_reads)
+            self._window_reads = 0
         self._peak_reads = 0
         return peak / self.peak_window_s
 
