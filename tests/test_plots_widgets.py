@@ -424,3 +424,83 @@ def test_figure_arrays_are_stored_as_compact_binary(result):
     data = json.loads(plots.dashboard(result).to_json())
     overall = next(t for t in data["data"] if t["name"] == "overall")
     assert set(overall["y"]) == {"dtype", "bdata"}
+
+
+# -- notebook 08: nodes of a clustered tier, controls for protection options -----------------
+@pytest.fixture(scope="module")
+def clustered() -> list[sc.Result]:
+    base = sc.Scenario.from_dict({
+        "seed": 8, "workload": {"keys": 200, "zipf_alpha": 1.0, "rate_rps": 4_000.0,
+                                "requests": 8_000, "warmup_requests": 2_000},
+        "tiers": [{"name": "redis", "capacity": 200, "nodes": 4, "node_ops_per_s": 1_500.0}]})
+    return [sc.run(base), sc.run(base.with_values({"tiers.0.hot_keys": 1,
+                                                   "tiers.0.hot_key_replicas": 4}))]
+
+
+def test_nodes_draws_utilisation_and_p99_per_node_for_each_run(clustered):
+    fig = plots.nodes(clustered, ["one copy", "4 replicas"])
+    assert type(fig) is go.Figure and len(fig.data) == 4  # two panels per run
+    util, p99 = fig.data[0], fig.data[1]
+    assert list(util.x) == ["node 0", "node 1", "node 2", "node 3"]
+    assert list(util.y) == pytest.approx(list(clustered[0].nodes["utilization"]))
+    assert util.name == "one copy" and p99.showlegend is False
+    assert fig.layout.yaxis.tickformat == ".0%" and fig.layout.yaxis2.type == "log"
+    assert fig.layout.yaxis.range[1] >= 1.1  # the 100 % line is always in view
+    assert len(fig.layout.shapes) == 1 and fig.layout.shapes[0].y0 == 1.0
+    assert all(t.endswith(("µs", "ms", " s")) for t in p99.text)
+    assert p99.textposition == "outside" and fig.layout.showlegend  # labelled, two runs
+    assert len(fig.to_json()) < 30_000
+    crowded = plots.nodes(clustered * 2, ["a", "b", "c", "d"])
+    assert crowded.data[1].textposition == "none"  # four runs: values on hover only
+    assert plots.nodes(clustered[0]).layout.showlegend is False
+
+
+def test_nodes_rejects_runs_without_nodes(clustered, others):
+    with pytest.raises(ValueError, match="has no tier with nodes"):
+        plots.nodes([clustered[0], others[1]], ["a", "b"])
+    with pytest.raises(ValueError, match="labels"):
+        plots.nodes(clustered, ["a"])
+
+
+def test_controls_for_protection_options():
+    import ipywidgets as w
+
+    from simcache.course.widgets import Explorer
+
+    herd = sc.Scenario.from_dict({
+        "seed": 1, "workload": {"keys": 1, "rate_rps": 2_000.0, "requests": 4_000,
+                                "warmup_requests": 500},
+        "tiers": [{"name": "redis", "capacity": 10, "ttl_s": 0.2}],
+        "database": {"latency_ms": 20.0, "service": "constant"},
+        "protections": [{"kind": "xfetch", "beta": 1.0},
+                        {"kind": "lock", "on_timeout": "stale"}]})
+    ex = Explorer(herd, controls=["protections.0.beta", "protections.1.on_timeout",
+                                  "protections.1.lock_timeout_ms"], charts=("db_load",))
+    beta, on_timeout, timeout = (ex.controls[p] for p in ex.controls)
+    assert isinstance(beta, w.FloatSlider) and (beta.min, beta.max, beta.value) == (0.1, 5, 1)
+    assert beta.description == "xfetch β" and "protections.0.beta" in beta.tooltip
+    assert isinstance(on_timeout, w.Dropdown)
+    assert list(on_timeout.options) == ["stale", "error", "load"]
+    assert isinstance(timeout, w.SelectionSlider) and timeout.value == 1000
+    beta.value = 2.0
+    assert ex.scenario.protections[0].beta == 2.0 and ex.error is None
+    on_timeout.value = "error"
+    assert ex.scenario.protections[1].on_timeout == "error"
+    for bad in ("protections.2.beta", "protections.0.gamma", "protections.0.kind"):
+        with pytest.raises(ValueError, match="protections"):
+            Explorer(herd, controls=[bad])
+
+
+def test_controls_for_penetration_and_node_fields(clustered):
+    from simcache.course.widgets import make_control
+
+    scenario = clustered[1].scenario.with_values({
+        "workload.missing_ratio": 0.2, "protections": [{"kind": "bloom"}]})
+    ratio = make_control(scenario, "workload.missing_ratio")
+    assert (ratio.min, ratio.max, ratio.value) == (0, 1, 0.2)
+    assert make_control(scenario, "workload.missing_keys").value == 100_000
+    replicas = make_control(scenario, "tiers.0.hot_key_replicas")
+    assert (replicas.min, replicas.max, replicas.value) == (1, 16, 4)
+    assert replicas.description == "redis hot-key replicas"
+    bits = make_control(scenario, "protections.0.bits_per_key")
+    assert (bits.value, bits.step, bits.description) == (10, 1, "bloom bits per key")

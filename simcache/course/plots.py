@@ -554,3 +554,63 @@ def latency_ladder(rows: Sequence[Any] = LATENCY_LADDER, highlight: Sequence[str
     return _style(fig, "The latency ladder: how long one access takes",
                   f"the slowest rung takes about {ratio:,.0f}× as long as the fastest; "
                   "a cache moves reads up the ladder", height=520)
+
+
+# -- the nodes of a clustered tier -------------------------------------------------------
+def nodes(results: Result | Sequence[Result], labels: Sequence[str] | None = None,
+          title: str | None = None) -> go.Figure:
+    """Bars per node of each run's ``Result.nodes``: utilisation above (a dotted line at
+    100 %, where the node's queue grows without end) and p99 lookup latency below, on a
+    log scale; one colour per run."""
+    results = [results] if isinstance(results, Result) else list(results)
+    if not results:
+        raise ValueError("results: need at least one Result")
+    labels = [str(x) for x in labels] if labels is not None else \
+        [f"run {i + 1}" for i in range(len(results))]
+    if len(labels) != len(results):
+        raise ValueError(f"labels: got {len(labels)} for {len(results)} results")
+    for label, r in zip(labels, results, strict=True):
+        if r.nodes.empty:
+            raise ValueError(f"results: {label!r} has no tier with nodes (set tiers[].nodes "
+                             "or node_ops_per_s)")
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12,
+                        subplot_titles=["utilisation of each node (%)",
+                                        "p99 lookup latency at each node (ms, log)"])
+    p99s = []
+    for i, (label, r) in enumerate(zip(labels, results, strict=True)):
+        frame = r.nodes
+        tiers = frame["tier"].nunique()
+        names = [f"{t} {n}" if tiers > 1 else f"node {n}"
+                 for t, n in zip(frame["tier"], frame["node"], strict=True)]
+        colour = RUN_COLOURS[i % len(RUN_COLOURS)]
+        util, p99 = _array(frame["utilization"]), _array(frame["latency_p99_ms"])
+        p99s.append(p99)
+        fig.add_trace(go.Bar(x=names, y=util, name=label, legendgroup=label,
+                             marker_color=colour,
+                             hovertemplate=f"{label}, %{{x}}: %{{y:.0%}} busy<extra></extra>"),
+                      row=1, col=1)
+        fig.add_trace(go.Bar(x=names, y=np.where(p99 > 0, p99, np.nan), name=label,
+                             legendgroup=label, showlegend=False, marker_color=colour,
+                             # labels fit over the bars of one or two runs; hover has them
+                             text=[human_ms(v) if np.isfinite(v) else "" for v in p99],
+                             textposition="outside" if len(results) <= 2 else "none",
+                             cliponaxis=False, textfont=dict(size=10),
+                             hovertemplate=f"{label}, %{{x}}: p99 %{{text}}<extra></extra>"),
+                      row=2, col=1)
+    fig.add_hline(y=1.0, line=dict(color="#c44e52", width=1.2, dash="dot"), row=1, col=1,
+                  annotation_text="saturated", annotation_position="top right",
+                  annotation_font=dict(color="#c44e52", size=11))
+    top = max(1.1, float(np.nanmax([np.nanmax(_array(r.nodes["utilization"]))
+                                    for r in results])) * 1.1)
+    fig.update_yaxes(tickformat=".0%", range=[0, top], row=1, col=1)
+    ticks = _log_ticks(np.concatenate(p99s))
+    if ticks:  # room above the tallest bar for its label
+        ticks["range"][1] += 0.25
+    fig.update_yaxes(type="log", row=2, col=1, **ticks)
+    # One run needs no legend; several get theirs under the chart, clear of the titles.
+    fig.update_layout(barmode="group", showlegend=len(results) > 1,
+                      legend=dict(orientation="h", x=0, y=-0.08, xanchor="left", yanchor="top"))
+    subtitle = results[0].scenario.describe() if len(results) == 1 else None
+    _style(fig, title or "Load on each node", subtitle, height=560)
+    fig.update_layout(margin=dict(t=110 if subtitle else 80, b=80))
+    return fig

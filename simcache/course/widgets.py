@@ -17,6 +17,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..engine import run
+from ..errors import ScenarioError
 from ..metrics.result import Result
 from ..scenario import FieldRule, Scenario, field_rule
 
@@ -98,6 +99,16 @@ RANGES: tuple[tuple[str, Any], ...] = (
     (r"^invalidation\.pubsub_loss$", (0.0, 1.0, 0.01)),
     (r"^invalidation\.delete_delay_ms$", _log_options(1, 10_000, float)),
     (r"^database\.timeout_ms$", _log_options(1, 10_000, float)),
+    (r"^workload\.missing_ratio$", (0.0, 1.0, 0.05)),
+    (r"^workload\.missing_keys$", _log_options(10, 10_000_000, int)),
+    (r"^tiers\.\d+\.(nodes|hot_key_replicas|hot_key_split)$", (1, 16, 1)),
+    (r"^tiers\.\d+\.hot_keys$", (0, 20, 1)),
+    (r"^tiers\.\d+\.node_ops_per_s$", _log_options(100, 100_000, float)),
+    (r"^protections\.\d+\.beta$", (0.1, 5.0, 0.1)),
+    (r"^protections\.\d+\.(poll_ms|lock_timeout_ms)$", _log_options(1, 10_000, float)),
+    (r"^protections\.\d+\.(swr_s|stale_s|negative_ttl_s)$", _log_options(0.1, 600, float)),
+    (r"^protections\.\d+\.bits_per_key$", (1.0, 32.0, 1.0)),
+    (r"^protections\.\d+\.hashes$", (1, 16, 1)),
 )
 
 
@@ -115,7 +126,14 @@ LABELS = {"capacity": "capacity", "ttl_s": "TTL", "ttl_jitter": "TTL jitter",
           "pubsub": "pub/sub", "pubsub_delay_ms": "pub/sub delay (ms)",
           "pubsub_loss": "pub/sub loss", "delete_delay_ms": "2nd delete after (ms)",
           "set_check": "set check", "timeout_ms": "timeout (ms)", "scope": "scope",
-          "inherit_ttl": "inherit TTL", "lru_clock_ms": "LRU clock (ms)"}
+          "inherit_ttl": "inherit TTL", "lru_clock_ms": "LRU clock (ms)",
+          "missing_ratio": "missing-key reads", "missing_keys": "missing ids",
+          "nodes": "nodes", "node_ops_per_s": "ops/s per node", "hot_keys": "hot keys spread",
+          "hot_key_replicas": "hot-key replicas", "hot_key_split": "hot-key shards",
+          "beta": "β", "poll_ms": "poll every (ms)", "lock_timeout_ms": "gives up after (ms)",
+          "on_timeout": "on timeout", "stale_s": "keeps expired for", "swr_s": "serves stale for",
+          "negative_ttl_s": "negative TTL", "bits_per_key": "bits per key",
+          "hashes": "hash functions"}
 
 
 def _label(scenario: Scenario, path: str) -> str:
@@ -127,12 +145,28 @@ def _label(scenario: Scenario, path: str) -> str:
         return f"{tier} {name}"
     if parts[0] == "database":
         return f"DB {name}"
+    if parts[0] in ("protections", "faults") and len(parts) == 3 and parts[1].isdigit():
+        return f"{getattr(scenario, parts[0])[int(parts[1])].kind} {name}"
     return name
+
+
+def rule_of(scenario: Scenario, path: str) -> FieldRule:
+    """The validation rule of the field at ``path``: a section or tier field, or an option
+    of one of the scenario's protections or faults (``protections.0.beta``), whose rule
+    depends on that item's kind."""
+    parts = path.split(".")
+    if parts[0] not in ("protections", "faults"):
+        return field_rule(path)
+    scenario.get(path)  # names an item and an option this scenario has, or raises
+    if len(parts) != 3 or parts[2] == "kind":
+        raise ScenarioError(path, path, "controls take an option of one protection or "
+                                        f"fault, such as {parts[0]}.0.<option>")
+    return type(getattr(scenario, parts[0])[int(parts[1])]).rule(parts[2])
 
 
 def make_control(scenario: Scenario, path: str) -> widgets.Widget:
     """One widget for the field at ``path``, set to the scenario's current value."""
-    rule: FieldRule = field_rule(path)
+    rule: FieldRule = rule_of(scenario, path)
     current = scenario.get(path)  # also checks that the path exists in this scenario
     common = dict(description=_label(scenario, path),
                   tooltip=f"{path}: {rule.help}" if rule.help else path,
