@@ -293,6 +293,8 @@ def test_a_page_makes_fanout_lookups_and_a_request_cache_looks_each_key_up_once(
     distinct = float(np.sum(1 - (1 - p) ** 20))
     pages = c["reads"] / distinct
     assert c["request_cache_hits"] == pytest.approx(pages * (20 - distinct), rel=0.03)
-    assert c["reads"] + c["request_cache_hits"] == pytest.approx(s["reads"], rel=0.02)
+    # warm-up counts pages (requests that arrive), so both runs measure the same pages
+    assert c["reads"] + c["request_cache_hits"] == s["reads"]
+    assert c["writes"] == s["writes"]
     assert c["db_reads"] < s["db_reads"]  # repeats no longer miss twice
     assert cached.timeseries["requests"].sum() == c["requests"]

@@ -311,9 +311,12 @@ class Simulation:
             self._start_measuring(0.0)
         for chunk in requests(wl, self.scenario.seed):
             times, keys, writes, servers = chunk.times, chunk.keys, chunk.writes, chunk.servers
-            if not rec.measuring and seen + len(times) > warmup:
+            # Warm-up counts requests that arrive; a page of several lookups is one.
+            starts = chunk.starts  # where each arrival's lookups begin; None: one each
+            arrivals = len(times) if starts is None else len(starts)
+            if not rec.measuring and seen + arrivals > warmup:
                 # Warm-up ends inside this chunk: split it so the loop has no extra test.
-                cut = warmup - seen
+                cut = warmup - seen if starts is None else starts[warmup - seen]
                 self._loop(times[:cut], keys[:cut], writes and writes[:cut],
                            servers and servers[:cut], False)
                 if chunk.repeats is not None:
@@ -323,13 +326,14 @@ class Simulation:
                 self._start_measuring(times[cut - 1] if cut else last_t)
                 times, keys = times[cut:], keys[cut:]
                 writes, servers = writes and writes[cut:], servers and servers[cut:]
-                seen += cut
+                arrivals -= warmup - seen
+                seen = warmup
             if chunk.repeats is not None and rec.measuring:
                 # Lookups a request-level cache answered: counted in the row where the
                 # chunk starts (chunks are a few seconds long), exactly in the summary.
                 rec.window.request_cache_hits += sum(chunk.repeats)
             self._loop(times, keys, writes, servers, rec.measuring)
-            seen += len(times)
+            seen += arrivals
             last_t = times[-1] if times else last_t
         if not rec.measuring:
             raise ScenarioError("workload.warmup_requests", warmup,

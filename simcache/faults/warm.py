@@ -27,7 +27,8 @@ class Warm(Fault):
 
     A cache warmed this way starts hot instead of cold; but every entry it stores gets
     its TTL at the same moment, so they all expire together (TTL jitter spreads them).
-    The batch counts as ``top_k`` rows read, and holds one connection for one query time.
+    The batch is one read query (one in ``db_reads``) that holds one connection for one
+    query time.
     """
 
     name = "warm"

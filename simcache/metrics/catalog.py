@@ -81,7 +81,8 @@ def _db_per_s(count: float, span: Span) -> float:
 METRICS: tuple[Metric, ...] = (
     Metric("requests", "requests", "sum", "reads and writes that arrived",
            lambda w, s: w.requests, headline="requests"),
-    Metric("reads", "requests", "sum", "reads that arrived", lambda w, s: w.reads),
+    Metric("reads", "requests", "sum", "reads that arrived (lookups: a page of "
+           "workload.fanout lookups counts each)", lambda w, s: w.reads),
     Metric("writes", "requests", "sum", "writes that arrived", lambda w, s: w.writes),
     Metric("hits", "requests", "sum", "reads served by some tier", lambda w, s: w.hits,
            redis="keyspace_hits"),

@@ -31,7 +31,8 @@ class Query:
     __slots__ = ("queued_at", "started_at")
     #: Counted as a write (``db_writes``) rather than a read.
     is_write = False
-    #: Rows (keys) the query reads or writes: a batch handles several in one query.
+    #: Rows (keys) a write query writes: a batch writes several in one query (db_writes
+    #: counts rows; db_reads counts read queries, a batch read as one).
     rows = 1
     #: The key a single-key query reads or writes; -1 for a batch.
     key = -1
@@ -201,12 +202,11 @@ class Database:
         if query.is_write:
             self.writes_started += query.rows
         else:
-            rows = query.rows
-            self.reads_started += rows
+            self.reads_started += 1  # a batch read is one query too (fault warm)
             if now < self._window_end:
-                self._window_reads += rows
+                self._window_reads += 1
             else:
-                self._next_window(now, rows)
+                self._next_window(now)
             key = query.key
             if not key:  # the hottest key: a reload starts unless one is running
                 self.hot_reads += 1
@@ -258,13 +258,13 @@ class Database:
             self.timeouts += 1
             query.expire(self, query.queued_at + timeout)
 
-    def _next_window(self, now: float, rows: int) -> None:
+    def _next_window(self, now: float) -> None:
         """A read starts after the current fine window: close it, open the one of ``now``."""
         if self._window_reads > self._peak_reads:
             self._peak_reads = self._window_reads
         width = self.peak_window_s
         self._window_end = (math.floor(now / width) + 1) * width
-        self._window_reads = rows
+        self._window_reads = 1
 
     def take_peak(self, now: float) -> float:
         """The most read queries started in one fine window since the last call, per second

@@ -50,6 +50,9 @@ class Chunk:
     #: Per lookup, the repeats of its key in the same page that a request-level cache
     #: answered (they are not in the chunk); None without one.
     repeats: list[int] | None = None
+    #: With pages of several lookups: the index of each arrival's first lookup; None when
+    #: every arrival is one lookup.
+    starts: list[int] | None = None
 
 
 def requests(workload: Workload, seed: int, chunk: int = CHUNK) -> Iterator[Chunk]:
@@ -154,6 +157,7 @@ def pages(times: np.ndarray, keys: np.ndarray, is_write: np.ndarray | None,
     per_request = kept.sum(1)
     flat_writes = (np.repeat(is_write, per_request).tolist()
                    if is_write is not None else None)
+    starts = np.concatenate(([0], np.cumsum(per_request)[:-1])).tolist()
     return Chunk(np.repeat(times, per_request).tolist(), table[kept].tolist(), flat_writes,
                  np.repeat(np.asarray(owner), per_request).tolist() if owner is not None
-                 else None, repeats)
+                 else None, repeats, starts)
