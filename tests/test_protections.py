@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from test_consistency import racing, run
 
@@ -202,12 +203,23 @@ def test_a_node_queues_like_m_d_1():
 def test_a_hot_key_saturates_its_node_and_slows_every_key_on_it():
     result = clustered(nodes=8, node_ops_per_s=1_500.0)
     nodes = result.nodes.set_index("node")
-    hot = (0 * 2654435761) % 4294967296 % 8  # key 0's node
+    hot = result.nodes["ops_per_s"].idxmax()  # key 0's node (ids 0..7 are the rows)
     assert nodes.loc[hot, "utilization"] > 0.9
     assert nodes.loc[hot, "latency_p99_ms"] > 10 * nodes.drop(hot)["latency_p99_ms"].max()
     assert set(result.nodes.columns) == {"tier", "node", "ops_per_s", "utilization",
                                          "latency_p99_ms"}
     assert f"busiest is node {hot}" in result.table()
+
+
+def test_keys_spread_over_nodes_by_a_hash_not_in_stripes():
+    """Consecutive ids (popularity ranks) must not land on consecutive nodes in turn."""
+    from simcache.model.tiers import Nodes
+    spec = sc.Tier(name="r", nodes=8, node_ops_per_s=1_000.0)
+    nodes = Nodes(spec, 1, 10_000)
+    placed = [nodes.node_of(key) for key in range(10_000)]
+    assert placed[:8] != [key % 8 for key in range(8)]
+    counts = np.bincount(placed, minlength=8)
+    assert counts.min() > 0.9 * 10_000 / 8  # and evenly, over many keys
 
 
 @pytest.mark.parametrize("spread", ["hot_key_split", "hot_key_replicas"])

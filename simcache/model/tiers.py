@@ -12,6 +12,7 @@ refresh-ahead, early recomputation and HTTP freshness follow from the entry alon
 
 from __future__ import annotations
 
+import binascii
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -20,6 +21,7 @@ from ..rng import UniformBuffer, stream
 from .policies import FOREVER, Store, make_store
 
 Entry = tuple[int, float, float]
+HASH_SLOTS = 16_384  # Redis Cluster's key space is cut into this many slots
 VERSION, EXPIRES, LOADED = 0, 1, 2
 
 
@@ -34,9 +36,21 @@ def expiry_rule(ttl_s: float | None, jitter: float, uniform: Callable[[], float]
     return lambda now: now + ttl_s * (1.0 + jitter * (2.0 * uniform() - 1.0)) + keep_s
 
 
+def cluster_node(key: int, nodes: int) -> int:
+    """The node that holds key ``key`` in a cluster of ``nodes``, as Redis Cluster places
+    it: CRC16 (XMODEM, ``binascii.crc_hqx``) of the key name ``key:<id>`` modulo 16,384
+    picks a hash slot, and the nodes own equal ranges of slots."""
+    return binascii.crc_hqx(b"key:%d" % key, 0) % HASH_SLOTS * nodes // HASH_SLOTS
+
+
 class Nodes:
     """The nodes of a shared tier: each key hashes to one, and each serves at most
     ``node_ops_per_s`` lookups a second, first come, first served.
+
+    Keys are placed as Redis Cluster places them: the key name (``key:<id>``) hashes to
+    one of 16,384 slots by CRC16 (the XMODEM variant, ``binascii.crc_hqx``), and the
+    nodes own equal ranges of slots (Redis Cluster specification, "Key distribution
+    model").
 
     Requests reach a node in time order, so its queue needs no event: a lookup starts at
     ``max(t, busy_until)`` and holds the node for 1/ops seconds. The ``hot_keys`` most
@@ -55,6 +69,7 @@ class Nodes:
         self.hot = spec.hot_keys
         self.spread = max(spec.hot_key_replicas, spec.hot_key_split)
         self.uniform = UniformBuffer(stream(seed, f"nodes:{spec.name}"))
+        self._home: dict[int, int] = {}  # key id -> the node its hash slot belongs to
         self.busy_until = [0.0] * self.count
         self.ops = [0] * self.count
         self.ops_at_start = [0] * self.count
@@ -66,7 +81,9 @@ class Nodes:
     def node_of(self, key: int) -> int:
         """The node a lookup of store key ``key`` goes to."""
         key %= self.space
-        node = (key * 2654435761) % 4294967296 % self.count  # Knuth's multiplicative hash
+        node = self._home.get(key)
+        if node is None:
+            node = self._home[key] = cluster_node(key, self.count)
         if key < self.hot and self.spread > 1:
             node = (node + int(self.uniform() * self.spread)) % self.count
         return node
