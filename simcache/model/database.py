@@ -119,7 +119,7 @@ class Database:
         # Read queries started per fine window (peak_window_s): the largest count so far.
         self.peak_window_s = peak_window_s
         self._window_end = -1.0
-        self._window_reads = 0
+        self._reads_before_window = 0  # reads_started when the current window opened
         self._peak_reads = 0
         self._busy_done_s = 0.0
         self._inflight = 0
@@ -203,9 +203,7 @@ class Database:
             self.writes_started += query.rows
         else:
             self.reads_started += 1  # a batch read is one query too (fault warm)
-            if now < self._window_end:
-                self._window_reads += 1
-            else:
+            if now >= self._window_end:
                 self._next_window(now)
             key = query.key
             if not key:  # the hottest key: a reload starts unless one is running
@@ -259,21 +257,24 @@ class Database:
             query.expire(self, query.queued_at + timeout)
 
     def _next_window(self, now: float) -> None:
-        """A read starts after the current fine window: close it, open the one of ``now``."""
-        if self._window_reads > self._peak_reads:
-            self._peak_reads = self._window_reads
+        """A read starts after the current fine window: close it, open the one of ``now``.
+        A window's count is the reads started since it opened (this one included)."""
+        ended = self._window_count(self.reads_started - 1)
+        if ended > self._peak_reads:
+            self._peak_reads = ended
         width = self.peak_window_s
         self._window_end = (math.floor(now / width) + 1) * width
-        self._window_reads = 1
+        self._reads_before_window = self.reads_started - 1
+
+    def _window_count(self, reads: int) -> int:
+        return reads - self._reads_before_window
 
     def take_peak(self, now: float) -> float:
         """The most read queries started in one fine window since the last call, per second
         (the window running at ``now`` included, and counted again by the next call)."""
-        if now < self._window_end:
-            peak = max(self._peak_reads, self._window_reads)
-        else:  # the last window is over: it belongs here, and nowhere later
-            peak = max(self._peak_reads, self._window_reads)
-            self._window_reads = 0
+        peak = max(self._peak_reads, self._window_count(self.reads_started))
+        if now >= self._window_end:  # the last window is over: it belongs here, not later
+            self._reads_before_window = self.reads_started
         self._peak_reads = 0
         return peak / self.peak_window_s
 
