@@ -407,3 +407,36 @@ def test_a_private_server_never_adopts_a_port_another_redis_serves():
         assert "could not start a private redis-server" in one_line(caught.value)
     finally:
         server.stop()
+
+
+def test_a_private_server_refuses_clients_without_its_password():
+    """Any local user can reach a loopback port; only the lab, which holds the random
+    password, gets an answer. The password is in a file only its owner can read, not on
+    the command line (which every user of the machine can list)."""
+    import redis
+
+    need_redis_server_binary()
+    server = redis_lab.PrivateServer().start()
+    try:
+        stranger = redis.Redis(host="127.0.0.1", port=server.port, socket_timeout=2,
+                               protocol=2)
+        with pytest.raises(redis.exceptions.AuthenticationError):
+            stranger.ping()
+        with pytest.raises(redis.exceptions.AuthenticationError):
+            stranger.config_set("dir", "/tmp")
+        guesser = redis.Redis(host="127.0.0.1", port=server.port, password="guess",
+                              socket_timeout=2, protocol=2)
+        with pytest.raises(redis.exceptions.AuthenticationError):
+            guesser.ping()
+        assert redis.Redis.from_url(server.url, socket_timeout=2).ping()
+        with open(f"/proc/{server.process.pid}/cmdline", "rb") as f:
+            assert server.password.encode() not in f.read()
+        assert os.stat(server.dir).st_mode & 0o077 == 0
+        assert server.password not in repr(server) and server.password not in server.address
+        lab = redis_lab.connect({"SIMCACHE_REDIS_URL": server.url}, new=True, quiet=True)
+        try:
+            assert server.password not in lab.line and server.password not in lab.where
+        finally:
+            lab.close(cleanup=False)
+    finally:
+        server.stop()

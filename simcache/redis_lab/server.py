@@ -1,12 +1,16 @@
 """A private ``redis-server`` of the course's own on a free loopback port.
 
 No persistence, its own process group and temporary directory; stopped by ``stop()``, at
-interpreter exit, or (on Linux) when the process that started it dies.
+interpreter exit, or (on Linux) when the process that started it dies. It answers only
+clients that know its password: a random one the lab holds, written to a configuration
+file only its owner can read (never on the command line, where ``ps`` would show it), so
+other users of a shared machine can neither read nor change a learner's data.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -65,10 +69,12 @@ class PrivateServer:
         self.port = port
         self.process: subprocess.Popen | None = None
         self.dir: str | None = None
+        self.password = secrets.token_urlsafe(32)  # the lab holds it; nobody else can
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        """Where to connect, password included: for the lab's clients, not for printing."""
+        return f"redis://:{self.password}@127.0.0.1:{self.port}/0"
 
     @property
     def address(self) -> str:
@@ -95,11 +101,15 @@ class PrivateServer:
         raise RedisUnavailable(f"could not start a private redis-server: {last}")
 
     def _spawn(self, port: int, timeout_s: float) -> None:
-        self.dir = tempfile.mkdtemp(prefix="simcache-redis-")
+        self.dir = tempfile.mkdtemp(prefix="simcache-redis-")  # mode 0700: ours alone
         log = os.path.join(self.dir, "redis.log")
-        args = [self.binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                "--appendonly", "no", "--dir", self.dir, "--logfile", log,
-                "--daemonize", "no"]
+        config = os.path.join(self.dir, "redis.conf")
+        fd = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(f"requirepass {self.password}\n")
+        args = [self.binary, config, "--port", str(port), "--bind", "127.0.0.1",
+                "--protected-mode", "yes", "--save", "", "--appendonly", "no",
+                "--dir", self.dir, "--logfile", log, "--daemonize", "no"]
         self.process = subprocess.Popen(
             args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, start_new_session=True,
@@ -118,8 +128,8 @@ class PrivateServer:
     def _answering_is_ours(self, port: int) -> bool:
         """Whether the server on ``port`` is our process, not one that had the port first."""
         redis = _import_redis()
-        client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=1,
-                             socket_connect_timeout=1)
+        client = redis.Redis(host="127.0.0.1", port=port, password=self.password,
+                             socket_timeout=1, socket_connect_timeout=1)
         try:
             return int(client.info("server")["process_id"]) == self.process.pid
         except (redis.exceptions.RedisError, KeyError, ValueError):
@@ -165,10 +175,12 @@ _SERVERS: set[PrivateServer] = set()
 
 
 def _answers_ping(host: str, port: int, timeout_s: float = 0.2) -> bool:
-    """Speak just enough RESP to see whether a Redis answers PING."""
+    """Speak just enough RESP to see whether a Redis answers PING (or refuses it for want
+    of a password: a server is there either way)."""
     try:
         with socket.create_connection((host, port), timeout=timeout_s) as s:
             s.sendall(b"PING\r\n")
-            return s.recv(64).startswith(b"+PONG")
+            reply = s.recv(64)
+            return reply.startswith(b"+PONG") or reply.startswith(b"-NOAUTH")
     except OSError:
         return False
