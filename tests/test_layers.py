@@ -33,7 +33,7 @@ ALLOWED: dict[str, set[str]] = {
                  "engine"},
 }
 CORE_FOLDERS = set(ALLOWED)
-ABOVE = {"course", "redis_lab", "redis_demos", "cli", "bench", "__main__"}
+ABOVE = {"course", "redis_lab", "redis_demos", "http_lab", "private", "cli", "bench", "__main__"}
 FORBIDDEN = {"plotly", "ipywidgets", "redis", "fakeredis", "IPython"}
 # What the core may import besides the standard library and itself.
 ALLOWED_THIRD_PARTY = {"simpy", "numpy", "pandas", "tomli_w", "pydantic", "pydantic_core",
