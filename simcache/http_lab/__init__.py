@@ -1,0 +1,21 @@
+"""The HTTP lab: a small web app that sets real caching headers, served in-process or on a
+private loopback port, and a private nginx caching in front of it.
+
+``app`` (:mod:`.app`) is a Starlette application whose content classes each carry their own
+``Cache-Control`` and an ``ETag`` per version: hashed static assets cached for a year, a
+public product API that shared caches revalidate, private account pages. httpx can call
+it with no network at all (``httpx.ASGITransport``); :class:`AppServer` serves it on a
+free loopback port for an nginx in front (:class:`PrivateNginx`, started only where an
+``nginx`` binary is installed, through the same private-server mechanism as the lab's
+redis-server, :mod:`simcache.private`).
+
+Starlette, uvicorn and httpx are imported inside this package only (the ``http`` extra).
+"""
+
+from __future__ import annotations
+
+from .app import CONTENT, Catalog, make_app
+from .nginx import PrivateNginx, nginx_config
+from .serve import AppServer
+
+__all__ = ["CONTENT", "AppServer", "Catalog", "PrivateNginx", "make_app", "nginx_config"]
