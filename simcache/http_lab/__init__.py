@@ -9,13 +9,17 @@ free loopback port for an nginx in front (:class:`PrivateNginx`, started only wh
 ``nginx`` binary is installed, through the same private-server mechanism as the lab's
 redis-server, :mod:`simcache.private`).
 
-Starlette, uvicorn and httpx are imported inside this package only (the ``http`` extra).
+:func:`decide` (:mod:`.rules`) says, per content class and kind of cache, what RFC 9111
+allows, as hishel's state machine decides it. Starlette, uvicorn, httpx and hishel are
+imported inside this package only (the ``http`` extra).
 """
 
 from __future__ import annotations
 
 from .app import CONTENT, Catalog, make_app
 from .nginx import PrivateNginx, nginx_config
+from .rules import Decision, decide
 from .serve import AppServer
 
-__all__ = ["CONTENT", "AppServer", "Catalog", "PrivateNginx", "make_app", "nginx_config"]
+__all__ = ["CONTENT", "AppServer", "Catalog", "Decision", "PrivateNginx", "decide", "make_app",
+           "nginx_config"]

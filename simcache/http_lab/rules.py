@@ -1,0 +1,79 @@
+"""What an HTTP cache may do with a content class's responses, decided by RFC 9111.
+
+The decisions come from hishel's sans-I/O state machine (a maintained implementation of
+RFC 9111), asked once per content class and kind of cache rather than once per request:
+a response of the class is offered to an empty cache (``IdleClient`` → ``CacheMiss`` →
+``StoreAndUse`` or ``CouldNotBeStored``), its freshness lifetime is hishel's
+(``s-maxage`` in shared caches, else ``max-age``, else ``Expires``), and a stored copy is
+asked for again at once to see whether it can be reused without revalidation
+(``FromCache``) or not (``NeedRevalidation``, as ``no-cache`` requires).
+``immutable`` (RFC 8246) and ``stale-while-revalidate`` (RFC 5861) are extensions that
+hishel leaves to the caller; they are read from the header as their RFCs define them.
+
+This lives above the simulator's core: importing hishel imports its storage back-ends,
+redis-py among them, which the core never loads.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import uuid
+from dataclasses import dataclass
+from functools import cache
+
+from hishel import (
+    CacheOptions,
+    Entry,
+    FromCache,
+    Headers,
+    IdleClient,
+    Request,
+    Response,
+    StoreAndUse,
+)
+from hishel._core._spec import get_freshness_lifetime  # pinned: hishel>=2.0,<2.1
+
+_URL = "https://shop.example/content"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What one kind of cache (shared or private) does with a content class."""
+
+    stored: bool            # may it keep the response at all?
+    fresh_s: float          # seconds a stored copy is served without asking the origin
+    revalidate_always: bool  # every reuse needs a conditional request (no-cache)
+    immutable: bool         # never revalidated while fresh, even on a reload (RFC 8246)
+    stale_while_revalidate_s: float  # served stale this long while one refresh runs
+
+
+def _directives(cache_control: str) -> dict[str, str]:
+    out = {}
+    for part in cache_control.split(","):
+        name, _, value = part.strip().partition("=")
+        if name:
+            out[name.strip().lower()] = value.strip().strip('"')
+    return out
+
+
+@cache
+def decide(cache_control: str, shared: bool) -> Decision:
+    """The decision of a shared (CDN, proxy) or private (browser) cache for responses
+    carrying ``cache_control`` (and an ETag, so a stale copy can be revalidated)."""
+    options = CacheOptions(shared=shared)
+    request = Request(method="GET", url=_URL, headers=Headers({}))
+    miss = IdleClient(options=options).next(request, [])
+    response = Response(status_code=200, headers=Headers({
+        "cache-control": cache_control, "etag": '"v1"',
+        "date": email.utils.formatdate(usegmt=True)}))
+    state = miss.next(response)
+    directives = _directives(cache_control)
+    swr = float(directives.get("stale-while-revalidate", "0") or 0)
+    if not isinstance(state, StoreAndUse):
+        return Decision(False, 0.0, False, False, 0.0)
+    lifetime = get_freshness_lifetime(response, shared) or 0
+    entry = Entry(id=uuid.uuid4(), request=request, response=state.response)
+    reused = IdleClient(options=options).next(request, [entry])
+    return Decision(stored=True, fresh_s=float(lifetime),
+                    revalidate_always=not isinstance(reused, FromCache),
+                    immutable="immutable" in directives, stale_while_revalidate_s=swr)
