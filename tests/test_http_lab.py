@@ -126,3 +126,28 @@ def test_without_nginx_the_lab_says_so_in_one_line(monkeypatch):
     with pytest.raises(PrivateServerError) as caught:
         PrivateNginx(upstream_port=9)
     assert str(caught.value) == "nginx is not on PATH"
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["browser", "shared"])
+def test_a_real_client_cache_stores_what_the_rules_say_and_revalidates_with_a_304(shared):
+    """hishel's cache over httpx, in front of the app on a loopback port: each content
+    class is stored (or not) exactly as the per-class decision says; a stale product is
+    revalidated, and the app answers 304 with no body."""
+    from simcache.http_lab import cached_client, decide
+
+    catalog = Catalog()
+    paths = {"static": "/static/app.3f2a9c.js", "product": "/api/products/3",
+             "account": "/account"}
+    with AppServer(make_app(catalog)) as app, cached_client(app.url, shared) as client:
+        for kind, path in paths.items():
+            first, second = client.get(path), client.get(path)
+            stored = decide(CONTENT[kind], shared).stored
+            assert first.extensions["caching"]["stored"] == stored, kind
+            assert second.extensions["caching"]["from_cache"] == stored, kind
+        if shared:  # s-maxage = 1 s: stale soon, then revalidated
+            time.sleep(2.1)
+            before = catalog.not_modified
+            again = client.get(paths["product"])
+            assert again.extensions["caching"]["revalidated"]
+            assert again.status_code == 200 and again.json()["id"] == 3
+            assert catalog.not_modified == before + 1
