@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 START_TIMEOUT_S = 10.0  # a private server must answer within this
 
@@ -68,11 +68,13 @@ class PrivateProcess:
     label: ClassVar[str] = ""
     #: Raised when it cannot start (the Redis lab raises its own RedisUnavailable).
     error: ClassVar[type[Exception]] = PrivateServerError
+    #: Said after "<binary> is not on PATH" (what to do instead).
+    missing_hint: ClassVar[str] = ""
 
     def __init__(self, binary: str | None = None, port: int | None = None):
         self.binary = binary or shutil.which(self.binary_name)
         if not self.binary:
-            raise self.error(f"{self.binary_name} is not on PATH")
+            raise self.error(f"{self.binary_name} is not on PATH{self.missing_hint}")
         self.port = port
         self.process: subprocess.Popen | None = None
         self.dir: str | None = None
@@ -163,8 +165,9 @@ class PrivateProcess:
         return f"{type(self).__name__}({self.address}, {state})"
 
 
-#: Every private server started and not yet stopped; stopped at interpreter exit.
-_RUNNING: set[PrivateProcess] = set()
+#: Every private server started and not yet stopped (anything with ``stop()``: the web
+#: app's server thread too); stopped at interpreter exit.
+_RUNNING: set[Any] = set()
 
 
 @atexit.register

@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,7 +23,7 @@ from ..metrics.catalog import METRICS, TIER_METRICS
 from ..metrics.result import Result
 from ..redis_lab.monitoring import INFO_COUNTERS, INFO_GAUGES, info_deltas
 from ..scenario import Scenario
-from .plots import FONT, TEMPLATE, human_ms
+from .plots import FONT, TEMPLATE, _legend_above, _line, _log_ticks, human_ms
 
 HEIGHT = 820
 ALERT = "#c44e52"       # threshold lines and alert annotations
@@ -225,11 +224,8 @@ def _named(label: str, key: str) -> str:
     return f"{label} [{name}]" if name else label
 
 
-def _line(x: np.ndarray, y: np.ndarray, name: str, colour: str, legend: str, hover: str,
-          dash: str | None = None, width: float = 1.8) -> go.Scatter:
-    return go.Scatter(x=x, y=y, name=name, mode="lines", legend=legend,
-                      line=dict(color=colour, width=width, dash=dash),
-                      hovertemplate=f"{name}: {hover}<extra>t = %{{x:.1f}} s</extra>")
+def _tick_ms(ms: float) -> str:
+    return human_ms(ms).replace(" ", "\u00a0")  # "500 µs" kept on one line
 
 
 def _limit(x: Sequence[float], y: Sequence[float], name: str, colour: str, legend: str,
@@ -240,27 +236,6 @@ def _limit(x: Sequence[float], y: Sequence[float], name: str, colour: str, legen
                       mode="lines", legend=legend, line=dict(color=colour, width=1.3,
                                                              dash="dash"),
                       hovertemplate=f"{name}: {hover}<extra></extra>")
-
-
-def _log_axis(values: np.ndarray) -> dict[str, Any]:
-    """Ticks 1-2-5 per decade over the values' range, with the axis range padded."""
-    values = values[np.isfinite(values) & (values > 0)]
-    if not len(values):
-        return {}
-    lo, hi = math.floor(math.log10(values.min())), math.ceil(math.log10(values.max()))
-    hi = max(hi, lo + 1)
-    steps = (1, 2, 5) if hi - lo <= 3 else (1,)
-    ticks = [m * 10.0 ** e for e in range(lo, hi + 1) for m in steps]
-    ticks = [t for t in ticks if values.min() / 2.5 <= t <= values.max() * 2.5]
-    return dict(tickvals=ticks, ticktext=[human_ms(t).replace(" ", "\u00a0") for t in ticks],
-                range=[math.log10(values.min()) - 0.15, math.log10(values.max()) + 0.15])
-
-
-def _legend_above(fig: go.Figure, row: int, col: int, legend: str) -> None:
-    sub = fig.get_subplot(row, col)
-    fig.update_layout({legend: dict(
-        x=sub.xaxis.domain[0], y=sub.yaxis.domain[1], xanchor="left", yanchor="bottom",
-        orientation="h", font=dict(size=10), bgcolor="rgba(0,0,0,0)", tracegroupgap=0)})
 
 
 def _fault_spans(fig: go.Figure, scenario: Scenario, t0: float, t1: float) -> list[str]:
@@ -314,9 +289,9 @@ def dashboard(result: Result, thresholds: Thresholds = Thresholds(),
     # 1. hit and miss ratio, and the hit-ratio target
     hit = ts["hit_ratio"].to_numpy(dtype=float)
     # a ratio has no INFO field of its own: it is Δkeyspace_hits / (Δhits + Δmisses)
-    fig.add_trace(_line(mid, hit, "hit ratio", COLOURS["hit"], legends[0], "%{y:.1%}"),
+    fig.add_trace(_line(mid, hit, "hit ratio", COLOURS["hit"], legends[0], hover="%{y:.1%}"),
                   row=1, col=1)
-    fig.add_trace(_line(mid, 1 - hit, "miss ratio", COLOURS["miss"], legends[0], "%{y:.1%}"),
+    fig.add_trace(_line(mid, 1 - hit, "miss ratio", COLOURS["miss"], legends[0], hover="%{y:.1%}"),
                   row=1, col=1)
     if thresholds.hit_ratio_min is not None:
         fig.add_trace(_limit(span, [thresholds.hit_ratio_min] * 2,
@@ -328,21 +303,21 @@ def dashboard(result: Result, thresholds: Thresholds = Thresholds(),
     p50 = ts["latency_p50_ms"].to_numpy(dtype=float)
     p99 = ts["latency_p99_ms"].to_numpy(dtype=float)
     fig.add_trace(_line(mid, np.where(p50 > 0, p50, np.nan), "p50", COLOURS["p50"],
-                        legends[1], "%{y:.3g} ms"), row=1, col=2)
+                        legends[1], hover="%{y:.3g} ms"), row=1, col=2)
     fig.add_trace(_line(mid, np.where(p99 > 0, p99, np.nan), "p99", COLOURS["p99"],
-                        legends[1], "%{y:.3g} ms"), row=1, col=2)
+                        legends[1], hover="%{y:.3g} ms"), row=1, col=2)
     shown = np.concatenate([p50, p99])
     if thresholds.p99_ms_max is not None:
         fig.add_trace(_limit(span, [thresholds.p99_ms_max] * 2,
                              f"SLO: p99 ≤ {human_ms(thresholds.p99_ms_max)}", ALERT,
                              legends[1], human_ms(thresholds.p99_ms_max)), row=1, col=2)
         shown = np.append(shown, thresholds.p99_ms_max)
-    fig.update_yaxes(type="log", row=1, col=2, **_log_axis(shown))
+    fig.update_yaxes(type="log", row=1, col=2, **_log_ticks(shown, _tick_ms))
 
     # 3. used_memory against a full cache
     memory = ts["used_memory"].to_numpy(dtype=float)
     fig.add_trace(_line(end, memory, _named("used memory", "used_memory"), COLOURS["memory"],
-                        legends[2], "%{y:,.0f} bytes"), row=2, col=1)
+                        legends[2], hover="%{y:,.0f} bytes"), row=2, col=1)
     full = sum(int(t.capacity_total) * (scenario.workload.value_bytes + tier.entry_overhead_bytes)
                for t, tier in zip(result.tiers.itertuples(), scenario.tiers, strict=True))
     if full:
@@ -355,13 +330,13 @@ def dashboard(result: Result, thresholds: Thresholds = Thresholds(),
                                      ("expirations", "expirations/s", COLOURS["expired"], None),
                                      ("misses", "misses/s", COLOURS["misses"], "dot")):
         fig.add_trace(_line(mid, ts[key].to_numpy(dtype=float) / per_s, _named(label, key),
-                            colour, legends[3], "%{y:,.0f}/s", dash=dash,
+                            colour, legends[3], hover="%{y:,.0f}/s", dash=dash,
                             width=1.4 if dash else 1.8), row=2, col=2)
     fig.update_yaxes(rangemode="tozero", row=2, col=2)
 
     # 5. database reads against what the pool can serve
     fig.add_trace(_line(mid, ts["db_reads_per_s"].to_numpy(dtype=float), "DB reads/s",
-                        COLOURS["db"], legends[4], "%{y:,.0f}/s"), row=3, col=1)
+                        COLOURS["db"], legends[4], hover="%{y:,.0f}/s"), row=3, col=1)
     cx, cy = _capacity_over_time(scenario, t0, t1)
     if all(math.isfinite(y) for y in cy):
         fig.add_trace(_limit(cx, cy, POOL, CAPACITY, legends[4],
@@ -370,7 +345,7 @@ def dashboard(result: Result, thresholds: Thresholds = Thresholds(),
 
     # 6. database utilisation and its alert
     fig.add_trace(_line(mid, ts["db_utilization"].to_numpy(dtype=float), "DB utilisation",
-                        COLOURS["util"], legends[5], "%{y:.0%}"), row=3, col=2)
+                        COLOURS["util"], legends[5], hover="%{y:.0%}"), row=3, col=2)
     if thresholds.db_utilization_max is not None:
         fig.add_trace(_limit(span, [thresholds.db_utilization_max] * 2,
                              f"alert: utilisation > {thresholds.db_utilization_max:.0%}",
@@ -381,7 +356,7 @@ def dashboard(result: Result, thresholds: Thresholds = Thresholds(),
     for k, (_, y_title) in enumerate(PANELS):
         row, col = k // 2 + 1, k % 2 + 1
         fig.update_yaxes(title_text=y_title, title_font=dict(size=11), row=row, col=col)
-        _legend_above(fig, row, col, legends[k])
+        _legend_above(fig, row, col, legends[k], font_size=10)
     faults = _fault_spans(fig, scenario, t0, t1)
     fig.update_xaxes(range=span)
     fig.update_xaxes(title_text="simulated time (s)", row=3)

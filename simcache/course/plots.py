@@ -111,9 +111,9 @@ def _tier_colour(i: int) -> str:
 
 
 def _line(x: np.ndarray, y: np.ndarray, name: str, colour: str, legend: str,
-          dash: str | None = None, hover: str = "%{y:.3g}") -> go.Scatter:
+          dash: str | None = None, hover: str = "%{y:.3g}", width: float = 1.8) -> go.Scatter:
     return go.Scatter(x=x, y=y, name=name, mode="lines", legend=legend,
-                      line=dict(color=colour, width=1.8, dash=dash),
+                      line=dict(color=colour, width=width, dash=dash),
                       hovertemplate=f"{name}: {hover}<extra>t = %{{x:.1f}} s</extra>")
 
 
@@ -198,8 +198,10 @@ def _tiers(fig, result: Result, row: int, col: int, legend: str) -> None:
                      row=row, col=col, secondary_y=False)
 
 
-def _log_ticks(values: np.ndarray) -> dict[str, Any]:
-    """Tick positions for a log axis: powers of ten, or 1-2-5 steps over a short range."""
+def _log_ticks(values: np.ndarray,
+               label: Callable[[float], str] = "{:g}".format) -> dict[str, Any]:
+    """Tick positions for a log axis: powers of ten, or 1-2-5 steps over a short range,
+    each written by ``label``."""
     values = values[np.isfinite(values) & (values > 0)]
     if not len(values):
         return {}
@@ -213,7 +215,7 @@ def _log_ticks(values: np.ndarray) -> dict[str, Any]:
     last = min(t for t in ticks if t >= high * (1 - 1e-9))
     ticks = [t for t in ticks if first <= t <= last]
     pad = 0.04 * max(np.log10(last / first), 0.3)
-    return dict(tickvals=ticks, ticktext=[f"{t:g}" for t in ticks],
+    return dict(tickvals=ticks, ticktext=[label(t) for t in ticks],
                 range=[np.log10(first) - pad, np.log10(last) + pad])
 
 
@@ -239,12 +241,13 @@ def _headline(result: Result) -> str:
             f"p99 {_fmt(s['latency_p99_ms'], 'ms', False)}")
 
 
-def _legend_above(fig: go.Figure, row: int, col: int, legend: str) -> None:
+def _legend_above(fig: go.Figure, row: int, col: int, legend: str,
+                  font_size: int = 11) -> None:
     """Put ``legend`` in one row just above the subplot, under its title."""
     sub = fig.get_subplot(row, col)
     fig.update_layout({legend: dict(
         x=sub.xaxis.domain[0], y=sub.yaxis.domain[1], xanchor="left", yanchor="bottom",
-        orientation="h", font=dict(size=11), bgcolor="rgba(0,0,0,0)", itemwidth=30,
+        orientation="h", font=dict(size=font_size), bgcolor="rgba(0,0,0,0)", itemwidth=30,
         tracegroupgap=0)})
 
 

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import threading
 import time
 from typing import Any
 
-from ..private import START_TIMEOUT_S, PrivateServerError, free_port
+from ..private import _RUNNING, START_TIMEOUT_S, PrivateServerError, free_port
 
 
 class AppServer:
     """``app`` (an ASGI application) served by uvicorn on ``127.0.0.1:port`` in a daemon
-    thread; stopped by :meth:`stop` or at interpreter exit."""
+    thread; stopped by :meth:`stop` or at interpreter exit, with the private servers."""
 
     def __init__(self, app: Any, port: int | None = None):
         self.app = app
@@ -41,7 +39,7 @@ class AppServer:
                 self.stop()
                 raise PrivateServerError(f"the web app did not start on 127.0.0.1:{self.port}")
             time.sleep(0.01)
-        _APPS.add(self)
+        _RUNNING.add(self)
         return self
 
     def stop(self) -> None:
@@ -50,7 +48,7 @@ class AppServer:
         if self._thread is not None:
             self._thread.join(5)
         self._server = self._thread = None
-        _APPS.discard(self)
+        _RUNNING.discard(self)
 
     def __enter__(self) -> AppServer:
         return self.start()
@@ -58,12 +56,3 @@ class AppServer:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-
-_APPS: set[AppServer] = set()
-
-
-@atexit.register
-def _stop_all() -> None:
-    for app in list(_APPS):
-        with contextlib.suppress(Exception):
-            app.stop()

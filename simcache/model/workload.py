@@ -143,16 +143,13 @@ def pages(times: np.ndarray, keys: np.ndarray, is_write: np.ndarray | None,
         table[reads] = np.sort(table[reads], axis=1)
         repeat_of_left = np.zeros_like(table, dtype=bool)
         repeat_of_left[:, 1:] = (table[:, 1:] == table[:, :-1]) & (table[:, 1:] >= 0)
-        # each repeat is credited to the first lookup of its run of equal keys
-        first = ~repeat_of_left & (table >= 0)
-        run_ids = np.cumsum(first, axis=1) - 1
-        counts = np.zeros_like(table)
-        np.add.at(counts, (np.nonzero(repeat_of_left)[0],
-                           run_ids[repeat_of_left]), 1)
+        # Each repeat is credited to the lookup that starts its run of equal keys: in the
+        # flattened table, the repeats that follow a lookup before the next non-repeat.
+        flat = repeat_of_left.ravel()
+        others = np.flatnonzero(~flat)  # lookups that stay, and a write's empty columns
+        run = np.diff(np.append(others, flat.size)) - 1
+        repeats = run[table.ravel()[others] >= 0].tolist()
         table[repeat_of_left] = -1
-        kept = table >= 0
-        # the kept lookups of a row are its runs, in order: their repeats line up with them
-        repeats = counts[:, :][np.arange(fanout)[None, :] < kept.sum(1)[:, None]].tolist()
     kept = table >= 0
     per_request = kept.sum(1)
     flat_writes = (np.repeat(is_write, per_request).tolist()

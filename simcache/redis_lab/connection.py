@@ -26,7 +26,7 @@ from typing import Any
 
 from .choice import RedisPlan, _env_url, _redact, plan
 from .errors import RedisUnavailable, _first_line, _import_redis
-from .server import _SERVERS, PrivateServer
+from .server import PrivateServer
 
 KINDS = ("url", "private-server", "fakeredis")
 
@@ -572,10 +572,8 @@ def can_start_private_server() -> bool:
 
 @atexit.register
 def _shutdown() -> None:
-    """At interpreter exit: remove this session's keys and stop private servers."""
+    """At interpreter exit: remove this session's keys and stop the labs' private servers
+    (any other private server is stopped by :mod:`simcache.private`, after this)."""
     for lab in list(_LABS):
         with contextlib.suppress(Exception):
             lab.close()
-    for server in list(_SERVERS):
-        with contextlib.suppress(Exception):
-            server.stop()

@@ -13,10 +13,10 @@ import os
 import secrets
 import socket
 
-from ..private import _RUNNING, START_TIMEOUT_S, PrivateProcess
+from ..private import START_TIMEOUT_S, PrivateProcess
 from .errors import RedisUnavailable, _import_redis
 
-__all__ = ["START_TIMEOUT_S", "PrivateServer", "_SERVERS"]
+__all__ = ["START_TIMEOUT_S", "PrivateServer"]
 
 
 class PrivateServer(PrivateProcess):
@@ -27,13 +27,10 @@ class PrivateServer(PrivateProcess):
     binary_name = "redis-server"
     label = "redis-server"
     error = RedisUnavailable
+    missing_hint = ": install Redis or set SIMCACHE_REDIS_URL"
 
     def __init__(self, binary: str | None = None, port: int | None = None):
-        try:
-            super().__init__(binary, port)
-        except RedisUnavailable:
-            raise RedisUnavailable("redis-server is not on PATH: install Redis or set "
-                                   "SIMCACHE_REDIS_URL") from None
+        super().__init__(binary, port)
         self.password = secrets.token_urlsafe(32)  # the lab holds it; nobody else can
 
     @property
@@ -67,23 +64,6 @@ class PrivateServer(PrivateProcess):
             return False
         finally:
             client.close()
-
-
-class _Running:
-    """The private redis-servers among the running private servers (a live view)."""
-
-    def __iter__(self):
-        return iter([s for s in _RUNNING if isinstance(s, PrivateServer)])
-
-    def __contains__(self, server: object) -> bool:
-        return server in _RUNNING
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-
-#: Every private redis-server started and not yet stopped (stopped at interpreter exit).
-_SERVERS = _Running()
 
 
 def _answers_ping(host: str, port: int, timeout_s: float = 0.2) -> bool:
