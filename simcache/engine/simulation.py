@@ -26,11 +26,13 @@ from ..metrics.catalog import Span
 from ..metrics.histogram import Histogram
 from ..model import tiers as tiers_
 from ..model.database import Database, service_times
+from ..model.edge import Edge
 from ..model.flights import Flights
 from ..model.workload import requests
 from ..protections import PROTECTIONS, Hooks, keep_expired_s
 from ..rng import UniformBuffer, stream
 from ..scenario import MAX_ROWS, Scenario
+from ..scenario.schema import EDGE_SCOPES
 from ..strategies import READ_STRATEGIES, WRITE_STRATEGIES
 from .clock import Clock
 
@@ -65,28 +67,34 @@ class Simulation:
                            scenario.metrics.peak_window_s,
                            wl.missing_keys if wl.missing_ratio else 0)
         self.namespace = tiers_.Namespace()  # fault namespace-bump moves it
-        self.tiers, self.chains = tiers_.build(scenario.tiers, wl.app_servers, seed,
+        # Browser and CDN tiers come first; the application's tiers are the rest.
+        n_edge = sum(t.scope in EDGE_SCOPES for t in scenario.tiers)
+        app_specs = scenario.tiers[n_edge:]
+        self.tiers, self.chains = tiers_.build(app_specs, wl.app_servers, seed,
                                                self.namespace,
                                                keep_expired_s(scenario.protections),
                                                len(self.db.committed))
+        self.edge = self._edge(scenario.tiers[:n_edge]) if n_edge else None
         self.flights = Flights()
         self.read = READ_STRATEGIES[scenario.strategy.read](self)
         self.write = WRITE_STRATEGIES[scenario.strategy.write](self)
         # Latencies. A lookup costs each tier's round trip, nearest first; an application
         # that writes values back itself (cache-aside) pays a round trip per tier it sets.
-        latencies = [t.latency_ms for t in scenario.tiers]
+        # Behind browser and CDN tiers, every read the application sees crossed them.
+        latencies = [t.latency_ms for t in app_specs]
         back = self.read.writes_back
-        self.hit_latency_ms = [sum(latencies[: i + 1]) + (sum(latencies[:i]) if back else 0.0)
+        edge_ms = self.edge.origin_path_ms if self.edge is not None else 0.0
+        self.hit_latency_ms = [edge_ms + sum(latencies[: i + 1])
+                               + (sum(latencies[:i]) if back else 0.0)
                                for i in range(len(latencies))]
-        self.read_path_ms = sum(latencies) * (2 if back else 1)
+        self.read_path_ms = edge_ms + sum(latencies) * (2 if back else 1)
         self.write_gap_s = sum(latencies) / 1000.0  # commit -> the writer's tiers updated
         inv = scenario.invalidation
         self.version_check = inv.set_check == "version"
         self.pubsub = inv.pubsub and wl.app_servers > 1 and any(
             t.scope == "per-server" for t in self.tiers)
         self.pubsub_down = False  # fault pubsub-outage
-        self._pubsub_delay_s = inv.pubsub_delay_ms / 1000.0
-        self._pubsub_loss = inv.pubsub_loss
+        self._pubsub_how = (inv.pubsub_delay_ms / 1000.0, inv.pubsub_loss)
         self._loss = UniformBuffer(stream(seed, "pubsub-loss"))
         self._local = [[s for t, s in zip(self.tiers, c.stores, strict=True)
                         if t.scope == "per-server"] for c in self.chains]
@@ -112,9 +120,28 @@ class Simulation:
         for fault in self.faults:
             fault.install()
         # Hits in tiers with nodes record their own latency (it includes the node's queue).
-        self.recorder = Recorder(len(self.tiers), self._sample,
+        # Browser and CDN tiers count after the application's.
+        self.recorder = Recorder(len(self.every_tier), self._sample,
                                  [None if t.nodes is not None else ms
-                                  for t, ms in zip(self.tiers, self.hit_latency_ms, strict=True)])
+                                  for t, ms in zip(self.tiers, self.hit_latency_ms, strict=True)]
+                                 + (self.edge.served_ms if self.edge is not None else []))
+
+    def _edge(self, specs: Any) -> Edge:
+        """The browser and CDN tiers; their hits count after the application tiers'."""
+        wl = self.scenario.workload
+        first = len(self.tiers)
+        edge = {spec.scope: tiers_.Tier(spec, first + i, 1, self.scenario.seed)
+                for i, spec in enumerate(specs)}
+        browsers, cdn = edge.get("per-client"), edge.get("per-pop")
+        return Edge(browsers, cdn, wl.content, wl.value_bytes, len(self.db.committed),
+                    wl.clients, self, [t.index if t is not None else -1
+                                       for t in (browsers, cdn)])
+
+    @property
+    def every_tier(self) -> list[tiers_.Tier]:
+        """The application's tiers, then any browser and CDN tiers (the order their
+        figures are indexed in)."""
+        return self.tiers + (self.edge.tiers if self.edge is not None else [])
 
     # -- the context strategies and protections use ---------------------------------------
     def now(self) -> float:
@@ -174,6 +201,8 @@ class Simulation:
         key, server, version, committed, t0, measured, store = args
         if self.hooks.on_write is not None:
             self.hooks.on_write(key, now)
+        if self.edge is not None:
+            self.edge.written(key)
         if store:
             self.chains[server].fill(key, version, committed, now)
             if self.tracing:
@@ -199,10 +228,11 @@ class Simulation:
         if not self.pubsub:
             return
         others = self._writers[server][1]
-        if self.pubsub_down or self._pubsub_loss:
+        delay_s, loss = self._pubsub_how
+        if self.pubsub_down or loss:
             receivers = []
             for other in others:
-                if self.pubsub_down or self._loss() < self._pubsub_loss:
+                if self.pubsub_down or self._loss() < loss:
                     if self.tracing:
                         self.trace(key, now, "message lost", other, version,
                                    "pub/sub down" if self.pubsub_down else "dropped")
@@ -211,7 +241,7 @@ class Simulation:
         else:
             receivers = others  # every message arrives (read only, never changed)
         if receivers:  # a timer even with no delay: messages arrive after the publish
-            self.clock.call_at(now + self._pubsub_delay_s, self._deliver,
+            self.clock.call_at(now + delay_s, self._deliver,
                                (key, version, receivers))
 
     def _deliver(self, now: float, args: tuple[int, int, list[int]]) -> None:
@@ -243,6 +273,8 @@ class Simulation:
         started: such a read is stale only if something newer was committed before the
         read even arrived (a reader that joined a load started before a write).
         """
+        if self.edge is not None:
+            self.edge.answered(key, t0, version, now)
         if measured:
             w = self.recorder.window
             w.latency.add(self.read_path_ms + (now - t0) * 1000.0)
@@ -254,15 +286,21 @@ class Simulation:
         if self.tracing:
             self.trace(key, now, "read answered", None, version, f"{(now - t0) * 1000:.3g} ms")
 
-    def read_answered(self, latency_ms: float, measured: bool) -> None:
-        """A read was answered before any tier was asked (``on_read``), in ``latency_ms``."""
+    def read_answered(self, key: int, t: float, latency_ms: float, measured: bool) -> None:
+        """The read of ``key`` that arrived at ``t`` was answered before any tier was asked
+        (``on_read``), in ``latency_ms``."""
+        if self.edge is not None:
+            self.edge.failed(key, t)  # a "not found": nothing for the edge to store
         if measured:
             w = self.recorder.window
             w.latency.add(latency_ms)
             w.screened += 1
 
-    def read_failed(self, t0: float, now: float, measured: bool) -> None:
-        """A read gave up at ``now`` (a timeout); its latency counts at the timeout."""
+    def read_failed(self, key: int, t0: float, now: float, measured: bool) -> None:
+        """The read of ``key`` that arrived at ``t0`` gave up at ``now`` (a timeout); its
+        latency counts at the timeout."""
+        if self.edge is not None:
+            self.edge.failed(key, t0)
         if measured:
             w = self.recorder.window
             w.latency.add(self.read_path_ms + (now - t0) * 1000.0)
@@ -309,8 +347,10 @@ class Simulation:
         last_t = 0.0
         if warmup == 0:
             self._start_measuring(0.0)
-        for chunk in requests(wl, self.scenario.seed):
+        clients = wl.clients if self.edge is not None else 0
+        for chunk in requests(wl, self.scenario.seed, clients=clients):
             times, keys, writes, servers = chunk.times, chunk.keys, chunk.writes, chunk.servers
+            clients = chunk.clients
             # Warm-up counts requests that arrive; a page of several lookups is one.
             starts = chunk.starts  # where each arrival's lookups begin; None: one each
             arrivals = len(times) if starts is None else len(starts)
@@ -318,7 +358,7 @@ class Simulation:
                 # Warm-up ends inside this chunk: split it so the loop has no extra test.
                 cut = warmup - seen if starts is None else starts[warmup - seen]
                 self._loop(times[:cut], keys[:cut], writes and writes[:cut],
-                           servers and servers[:cut], False)
+                           servers and servers[:cut], clients and clients[:cut], False)
                 if chunk.repeats is not None:
                     chunk.repeats = chunk.repeats[cut:]
                 # Measuring starts when warm-up ends, at its last arrival, so n measured
@@ -326,13 +366,14 @@ class Simulation:
                 self._start_measuring(times[cut - 1] if cut else last_t)
                 times, keys = times[cut:], keys[cut:]
                 writes, servers = writes and writes[cut:], servers and servers[cut:]
+                clients = clients and clients[cut:]
                 arrivals -= warmup - seen
                 seen = warmup
             if chunk.repeats is not None and rec.measuring:
                 # Lookups a request-level cache answered: counted in the row where the
                 # chunk starts (chunks are a few seconds long), exactly in the summary.
                 rec.window.request_cache_hits += sum(chunk.repeats)
-            self._loop(times, keys, writes, servers, rec.measuring)
+            self._loop(times, keys, writes, servers, clients, rec.measuring)
             seen += arrivals
             last_t = times[-1] if times else last_t
         if not rec.measuring:
@@ -355,7 +396,7 @@ class Simulation:
         return self._result(end_arrivals, end)
 
     def _loop(self, times: list[float], keys: list[int], writes: list[bool] | None,
-              servers: list[int] | None, measured: bool) -> None:
+              servers: list[int] | None, clients: list[int] | None, measured: bool) -> None:
         clock = self.clock
         advance, next_time = clock.advance, clock.next_time
         rec = self.recorder
@@ -367,9 +408,11 @@ class Simulation:
         check_stale = self.scenario.workload.write_ratio > 0
         hooks = self.hooks
         on_fill, on_read = hooks.on_fill, hooks.on_read
-        # A hit is plain unless a hook must see it, tiers keep expired entries, or a tier
-        # has nodes (its hits' latencies include their node's queue).
-        hooked = (hooks.on_hit is not None or hooks.keep_expired_s > 0
+        # A hit is plain unless a hook must see it, tiers keep expired entries, a tier
+        # has nodes (its hits' latencies include their node's queue), or browser and CDN
+        # tiers wait for the application's answer.
+        edge_read = self.edge.read if self.edge is not None else None
+        hooked = (hooks.on_hit is not None or hooks.keep_expired_s > 0 or edge_read is not None
                   or any(t.nodes is not None for t in self.tiers))
         hit_hook = self._hit_hook
         # Per server: its chain and its tiers' (level, lookup) pairs, bound once. Unless an
@@ -392,8 +435,9 @@ class Simulation:
         namespace = self.namespace
         offset = namespace.offset  # read again whenever events may have run
         misses = n_writes = stale = 0
-        for t, key, is_write, server in zip(times, keys, writes or repeat(False),
-                                            servers or repeat(0), strict=False):
+        for t, key, is_write, server, client in zip(times, keys, writes or repeat(False),
+                                                    servers or repeat(0), clients or repeat(0),
+                                                    strict=False):
             if t >= boundary:
                 window.misses += misses
                 window.writes += n_writes
@@ -419,6 +463,8 @@ class Simulation:
                 write(key, t, server, measured)
                 next_due = next_time()
                 continue
+            if edge_read is not None and edge_read(key, t, client):
+                continue  # a browser or the CDN served it
             if first is not None:
                 entry = first(key + offset, t)
                 if entry is not None:
@@ -496,6 +542,8 @@ class Simulation:
         nodes = self.tiers[level].nodes
         if nodes is not None and measured:  # the round trips, and the wait at the node
             self.recorder.window.latency.add(self.hit_latency_ms[level] + nodes.last_wait_ms)
+        if self.edge is not None:
+            self.edge.answered(key, t, entry[0], t)
         return how
 
     # -- measurement ------------------------------------------------------------------------
@@ -524,7 +572,7 @@ class Simulation:
             rec.close(boundary)
 
     def _sample(self, now: float) -> Sample:
-        db, tiers = self.db, self.tiers
+        db, tiers = self.db, self.every_tier
         offset = self.namespace.offset
         entries = [t.entries for t in tiers]
         # "Not found" markers exist only where reads ask for keys that do not exist.
@@ -535,23 +583,26 @@ class Simulation:
                   for t, n, m in zip(tiers, entries, markers, strict=True)]
         return Sample(db.reads_started, db.writes_started, db.wait_s, db.busy_s(now),
                       [t.evictions for t in tiers], [t.expirations for t in tiers],
-                      entries, len(db.waiting), [t.orphans(offset) for t in tiers],
+                      entries, len(db.waiting),
+                      [t.orphans(offset) if t.scope not in EDGE_SCOPES else 0 for t in tiers],
                       db.not_found, db.hot_reads, db.hot_reloads, db.take_peak(now),
                       markers, memory)
 
     def _result(self, end_arrivals: float, end: float) -> Result:
         sc = self.scenario
         rec = self.recorder
-        names = [t.name for t in self.tiers]
+        every = self.every_tier
+        edge = len(every) - len(self.tiers)  # browser and CDN tiers, met first
+        names = [t.name for t in every]
         connections = sc.database.concurrency
         span = Span(end_arrivals - rec.t0, end - rec.t0, connections)
-        summary = catalog.summary(rec.total, span, names)
-        timeseries = pd.DataFrame([catalog.row(w, connections, names) for w in rec.rows])
+        summary = catalog.summary(rec.total, span, names, edge)
+        timeseries = pd.DataFrame([catalog.row(w, connections, names, edge) for w in rec.rows])
         about = [{"tier": t.name, "scope": t.scope, "instances": len(t.stores),
                   "eviction": t.spec.eviction, "capacity": t.spec.capacity,
                   "capacity_total": t.spec.capacity * len(t.stores), "ttl_s": t.spec.ttl_s,
-                  "latency_ms": t.latency_ms} for t in self.tiers]
-        tiers = pd.DataFrame(catalog.tier_rows(rec.total, about),
+                  "latency_ms": t.latency_ms} for t in every]
+        tiers = pd.DataFrame(catalog.tier_rows(rec.total, about, edge),
                              columns=None if about else ["tier"])
         nodes = pd.DataFrame([row for t in self.tiers if t.nodes is not None
                               for row in t.nodes.rows(t.name, span.length_s)],

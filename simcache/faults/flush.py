@@ -25,5 +25,5 @@ class Flush(Fault):
     Options = FlushOptions
 
     def install(self) -> None:
-        tier = next(t for t in self.ctx.tiers if t.name == self.options.tier)
+        tier = next(t for t in self.ctx.every_tier if t.name == self.options.tier)
         self.ctx.at(self.options.at_s, lambda _event: tier.flush())

@@ -11,14 +11,14 @@ asked for again at once to see whether it can be reused without revalidation
 hishel leaves to the caller; they are read from the header as their RFCs define them.
 
 This lives above the simulator's core: importing hishel imports its storage back-ends,
-redis-py among them, which the core never loads.
+redis-py among them, which the core never loads. The core reads the same rules itself
+(:mod:`simcache.model.http`), and tests/test_http_rules.py checks both agree.
 """
 
 from __future__ import annotations
 
 import email.utils
 import uuid
-from dataclasses import dataclass
 from functools import cache
 
 from hishel import (
@@ -33,27 +33,9 @@ from hishel import (
 )
 from hishel._core._spec import get_freshness_lifetime  # pinned: hishel>=2.0,<2.1
 
+from ..model.http import NOT_STORED, Decision, directives, stale_while_revalidate_s
+
 _URL = "https://shop.example/content"
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What one kind of cache (shared or private) does with a content class."""
-
-    stored: bool            # may it keep the response at all?
-    fresh_s: float          # seconds a stored copy is served without asking the origin
-    revalidate_always: bool  # every reuse needs a conditional request (no-cache)
-    immutable: bool         # never revalidated while fresh, even on a reload (RFC 8246)
-    stale_while_revalidate_s: float  # served stale this long while one refresh runs
-
-
-def _directives(cache_control: str) -> dict[str, str]:
-    out = {}
-    for part in cache_control.split(","):
-        name, _, value = part.strip().partition("=")
-        if name:
-            out[name.strip().lower()] = value.strip().strip('"')
-    return out
 
 
 @cache
@@ -67,13 +49,15 @@ def decide(cache_control: str, shared: bool) -> Decision:
         "cache-control": cache_control, "etag": '"v1"',
         "date": email.utils.formatdate(usegmt=True)}))
     state = miss.next(response)
-    directives = _directives(cache_control)
-    swr = float(directives.get("stale-while-revalidate", "0") or 0)
     if not isinstance(state, StoreAndUse):
-        return Decision(False, 0.0, False, False, 0.0)
+        return NOT_STORED
+    named = directives(cache_control)
+    no_stale = "must-revalidate" in named or (shared and "proxy-revalidate" in named)
     lifetime = get_freshness_lifetime(response, shared) or 0
     entry = Entry(id=uuid.uuid4(), request=request, response=state.response)
     reused = IdleClient(options=options).next(request, [entry])
     return Decision(stored=True, fresh_s=float(lifetime),
                     revalidate_always=not isinstance(reused, FromCache),
-                    immutable="immutable" in directives, stale_while_revalidate_s=swr)
+                    immutable="immutable" in named,
+                    stale_while_revalidate_s=0.0 if no_stale
+                    else stale_while_revalidate_s(cache_control))

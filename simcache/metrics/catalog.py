@@ -90,6 +90,25 @@ METRICS: tuple[Metric, ...] = (
            redis="keyspace_misses"),
     Metric("hit_ratio", "fraction", "ratio", "hits / reads", lambda w, s: ratio(w.hits, w.reads),
            headline="hit ratio"),
+    Metric("origin_requests", "requests", "sum", "reads that reached the application, past "
+           "any browser and CDN tiers (every read without them)",
+           lambda w, s: w.reads - w.edge_hits),
+    Metric("not_modified", "responses", "sum", "304 Not Modified answers browsers got: the "
+           "copy they asked about with If-None-Match was still current",
+           lambda w, s: w.not_modified, series=False),
+    Metric("origin_not_modified", "responses", "sum", "304 Not Modified answers the "
+           "application sent (no body)", lambda w, s: w.origin_not_modified, series=False),
+    Metric("origin_bytes", "bytes", "sum", "response bodies the application sent to the edge "
+           "or to browsers", lambda w, s: w.origin_bytes, series=False),
+    Metric("origin_bytes_per_s", "/s", "rate", "origin bandwidth: body bytes the application "
+           "sent per second", lambda w, s: _per_s(w.origin_bytes, s)),
+    Metric("origin_bytes_saved", "bytes", "sum", "body bytes the application did not send "
+           "because a 304 answered", lambda w, s: w.origin_bytes_saved, series=False),
+    Metric("edge_refreshes", "requests", "sum", "background revalidations of copies a "
+           "browser or CDN served stale (stale-while-revalidate)",
+           lambda w, s: w.edge_refreshes, series=False),
+    Metric("purged", "entries", "sum", "copies removed from CDN PoPs by purges",
+           lambda w, s: w.purged, series=False),
     Metric("db_reads", "queries", "sum", "read queries the database started",
            lambda w, s: w.db_reads, series=False),
     Metric("db_writes", "rows", "sum", "keys the database started writing (a batch of n: n)",
@@ -211,44 +230,56 @@ TIER_METRICS: tuple[TierMetric, ...] = (
 _ZERO_IF_EMPTY = {m.key for m in METRICS if m.merge in ("ratio", "rate")}
 
 
-def _tier_values(window: Window, tiers: list[str],
-                 pick: Callable[[TierMetric], bool]) -> dict[str, float]:
-    out: dict[str, float] = {}
-    lookups = window.reads - window.screened
-    for i, name in enumerate(tiers):
-        for m in TIER_METRICS:
-            if pick(m):
-                out[f"tier.{name}.{m.key}"] = m.value(window, i, lookups)
+def walk(window: Window, tiers: int, edge: int = 0) -> list[tuple[int, int]]:
+    """The tiers in the order a read meets them, each with the reads that reached it:
+    ``(index, lookups)``. The last ``edge`` of the ``tiers`` indices are browser and CDN
+    tiers, met first; reads a Bloom filter answered never reach the application's tiers."""
+    order = list(range(tiers - edge, tiers)) + list(range(tiers - edge))
+    out = []
+    lookups = window.reads
+    for n, i in enumerate(order):
+        if n == edge:
+            lookups -= window.screened
+        out.append((i, lookups))
         lookups -= window.tier_hits[i]
     return out
 
 
-def summary(total: Window, span: Span, tiers: list[str]) -> dict[str, float]:
-    """The run's summary: every figure of the catalog over the measured windows merged."""
+def _tier_values(window: Window, tiers: list[str], edge: int,
+                 pick: Callable[[TierMetric], bool]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for i, lookups in walk(window, len(tiers), edge):
+        for m in TIER_METRICS:
+            if pick(m):
+                out[f"tier.{tiers[i]}.{m.key}"] = m.value(window, i, lookups)
+    return out
+
+
+def summary(total: Window, span: Span, tiers: list[str], edge: int = 0) -> dict[str, float]:
+    """The run's summary: every figure of the catalog over the measured windows merged.
+    ``tiers`` are the tier names by index, the last ``edge`` of them met first."""
     out: dict[str, float] = {}
     for m in METRICS:
         value = m.value(total, span)
         out[m.key] = 0.0 if m.key in _ZERO_IF_EMPTY and math.isnan(value) else value
-    for key, value in _tier_values(total, tiers, lambda m: True).items():
+    for key, value in _tier_values(total, tiers, edge, lambda m: True).items():
         out[key] = 0.0 if math.isnan(value) else value
     return out
 
 
-def row(window: Window, connections: int, tiers: list[str]) -> dict[str, float]:
+def row(window: Window, connections: int, tiers: list[str], edge: int = 0) -> dict[str, float]:
     """One time-series row: the start, the length, then each series figure of the catalog."""
     length = window.length_s
     span = Span(length, length, connections)
     out: dict[str, float] = {"time_s": window.start, "interval_s": length}
     out.update({m.key: m.value(window, span) for m in METRICS if m.series})
-    out.update(_tier_values(window, tiers, lambda m: m.series))
+    out.update(_tier_values(window, tiers, edge, lambda m: m.series))
     return out
 
 
-def tier_rows(total: Window, tiers: list[dict[str, object]]) -> list[dict[str, object]]:
-    """Long format: one row per tier, its description then each per-tier figure."""
-    rows = []
-    lookups = total.reads - total.screened
-    for i, about in enumerate(tiers):
-        rows.append({**about, **{m.key: m.value(total, i, lookups) for m in TIER_METRICS}})
-        lookups -= total.tier_hits[i]
-    return rows
+def tier_rows(total: Window, tiers: list[dict[str, object]],
+              edge: int = 0) -> list[dict[str, object]]:
+    """Long format: one row per tier in the order reads meet them, its description then
+    each per-tier figure."""
+    return [{**tiers[i], **{m.key: m.value(total, i, lookups) for m in TIER_METRICS}}
+            for i, lookups in walk(total, len(tiers), edge)]

@@ -43,7 +43,9 @@ class Window:
 
     __slots__ = ("start", "end", "misses", "writes", "stale", "timeouts", "lost_writes",
                  "refreshes", "waits", "screened", "bloom_checks", "bloom_false_positives",
-                 "request_cache_hits", "tier_hits",
+                 "request_cache_hits", "tier_hits", "edge_hits", "not_modified",
+                 "origin_not_modified", "origin_bytes", "origin_bytes_saved", "edge_refreshes",
+                 "purged",
                  "latency", "write_latency", "staleness", "db_reads", "db_writes", "db_wait_s",
                  "db_busy_s", "db_not_found", "hot_db_reads", "hot_reloads", "db_read_peak",
                  "evictions", "expirations", "entries", "orphans", "not_found_entries",
@@ -52,7 +54,9 @@ class Window:
     COUNTS = ("misses", "writes", "stale", "timeouts", "lost_writes", "refreshes", "waits",
               "screened", "bloom_checks", "bloom_false_positives", "request_cache_hits",
               "db_reads", "db_writes", "db_wait_s", "db_busy_s", "db_not_found",
-              "hot_db_reads", "hot_reloads")
+              "hot_db_reads", "hot_reloads", "edge_hits", "not_modified",
+              "origin_not_modified", "origin_bytes", "origin_bytes_saved", "edge_refreshes",
+              "purged")
 
     def __init__(self, tiers: int, start: float = 0.0) -> None:
         self.start = self.end = start
@@ -61,6 +65,9 @@ class Window:
         self.lost_writes = self.refreshes = self.waits = self.screened = 0
         self.bloom_checks = self.bloom_false_positives = self.request_cache_hits = 0
         self.tier_hits = [0] * tiers
+        # browser and CDN tiers (their hits are also in tier_hits)
+        self.edge_hits = self.not_modified = self.origin_not_modified = 0
+        self.origin_bytes = self.origin_bytes_saved = self.edge_refreshes = self.purged = 0
         self.latency = Histogram()
         self.write_latency = Histogram()
         self.staleness = Histogram()  # seconds each stale read's value had been out of date

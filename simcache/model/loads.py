@@ -44,7 +44,7 @@ class ReadQuery(Query):
         ctx.read_done(self.key, self.t0, now, self.version, self.measured)
 
     def expire(self, db: Database, deadline: float) -> None:
-        self.ctx.read_failed(self.t0, deadline, self.measured)
+        self.ctx.read_failed(self.key, self.t0, deadline, self.measured)
 
 
 class SharedLoad(ReadQuery):
@@ -69,7 +69,7 @@ class SharedLoad(ReadQuery):
     def expire(self, db: Database, deadline: float) -> None:
         super().expire(db, deadline)
         for t0, _, measured in self.flights.end(self.flight):
-            self.ctx.read_failed(t0, deadline, measured)
+            self.ctx.read_failed(self.key, t0, deadline, measured)
 
 
 class BackgroundLoad(Query):

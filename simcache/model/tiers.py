@@ -2,7 +2,9 @@
 
 A tier is shared by every app server (``scope = "shared"``, a Redis) or has one instance
 per app server (``"per-server"``, an in-process cache). Each app server walks a
-:class:`Chain`: its own instance of every tier, nearest first.
+:class:`Chain`: its own instance of every tier, nearest first. The HTTP tiers in front of
+the application, one browser cache per client (``"per-client"``) and CDN points of
+presence (``"per-pop"``), are walked by :mod:`.edge` before a read reaches the chain.
 
 An entry is a tuple ``(version, expires_at, loaded_at)``: the value's version, when it
 expires on the simulation clock, and when that value was read from the database. A fill
@@ -137,13 +139,12 @@ class Tier:
         self.scope: str = spec.scope
         self.latency_ms: float = spec.latency_ms
         self.inherit_ttl: bool = spec.inherit_ttl
-        instances = servers if spec.scope == "per-server" else 1
-        # Server 0's instance draws from the stream a shared tier would use.
-        self.stores: list[Store] = [
-            make_store(spec.eviction, spec.capacity,
-                       stream(seed, f"tier:{spec.name}" + (f":{i}" if i else "")),
-                       samples=spec.samples, clock_ms=spec.lru_clock_ms)
-            for i in range(instances)]
+        self._seed = seed
+        # Edge tiers (a browser per client, a CDN PoP) make their instances when first
+        # used: most of a large crowd of clients never comes back.
+        instances = {"per-server": servers, "per-client": 0, "per-pop": 0}.get(spec.scope, 1)
+        self.stores: list[Store] = [self._make(i) for i in range(instances)]
+        self._instances: dict[int, Store] = {}
         # Several nodes, or a throughput limit: lookups queue at nodes (None: they do not).
         self.nodes = (Nodes(spec, seed, space or 1) if getattr(spec, "nodes", 1) > 1
                       or getattr(spec, "node_ops_per_s", None) else None)
@@ -151,8 +152,23 @@ class Tier:
                                   UniformBuffer(stream(seed, f"ttl-jitter:{spec.name}")),
                                   keep_expired_s)
 
+    def _make(self, i: int) -> Store:
+        # Instance 0 draws from the stream a shared tier would use.
+        spec = self.spec
+        return make_store(spec.eviction, spec.capacity,
+                          stream(self._seed, f"tier:{spec.name}" + (f":{i}" if i else "")),
+                          samples=spec.samples, clock_ms=spec.lru_clock_ms)
+
     def store_for(self, server: int) -> Store:
         return self.stores[server if len(self.stores) > 1 else 0]
+
+    def instance(self, i: int) -> Store:
+        """Instance ``i`` of an edge tier (client ``i``'s browser cache, PoP ``i``)."""
+        store = self._instances.get(i)
+        if store is None:
+            store = self._instances[i] = self._make(i)
+            self.stores.append(store)
+        return store
 
     @property
     def evictions(self) -> int:

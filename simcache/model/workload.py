@@ -53,11 +53,15 @@ class Chunk:
     #: With pages of several lookups: the index of each arrival's first lookup; None when
     #: every arrival is one lookup.
     starts: list[int] | None = None
+    #: The client (browser) each request comes from; None without browser or CDN tiers.
+    clients: list[int] | None = None
 
 
-def requests(workload: Workload, seed: int, chunk: int = CHUNK) -> Iterator[Chunk]:
+def requests(workload: Workload, seed: int, chunk: int = CHUNK,
+             clients: int = 0) -> Iterator[Chunk]:
     """The request stream: Poisson arrivals at ``rate_rps``, keys drawn by popularity, each
-    request sent to one of ``app_servers`` servers uniformly at random. A share
+    request sent to one of ``app_servers`` servers uniformly at random (and, given
+    ``clients``, coming from one of that many clients uniformly at random). A share
     ``missing_ratio`` of reads ask instead for a key without a row: an id from ``keys`` to
     ``keys + missing_keys - 1``, uniformly. With ``fanout`` > 1 each read request is a page
     of that many lookups (:func:`pages`).
@@ -65,8 +69,9 @@ def requests(workload: Workload, seed: int, chunk: int = CHUNK) -> Iterator[Chun
     Stops after ``requests`` requests or at ``duration_s``. Drawn in vectorised chunks,
     so memory does not grow with the length of the run.
     """
-    arrivals, choice, mix, assign, absent = (
-        stream(seed, name) for name in ("arrivals", "keys", "writes", "servers", "missing"))
+    arrivals, choice, mix, assign, absent, who = (
+        stream(seed, name) for name in ("arrivals", "keys", "writes", "servers", "missing",
+                                        "clients"))
     missing_ratio = getattr(workload, "missing_ratio", 0.0)
     fanout = getattr(workload, "fanout", 1)
     request_cache = getattr(workload, "request_cache", False)
@@ -95,6 +100,7 @@ def requests(workload: Workload, seed: int, chunk: int = CHUNK) -> Iterator[Chun
             keys[missing] = workload.keys + absent.integers(0, workload.missing_keys,
                                                             int(missing.sum()))
         owner = assign.integers(0, servers, size).tolist() if servers > 1 else None
+        client = who.integers(0, clients, size).tolist() if clients else None
         stop = workload.duration_s is not None and t >= workload.duration_s
         if stop:
             cut = int(np.searchsorted(times, workload.duration_s, side="left"))
@@ -102,11 +108,13 @@ def requests(workload: Workload, seed: int, chunk: int = CHUNK) -> Iterator[Chun
             is_write = is_write[:cut] if is_write is not None else None
             writes = writes[:cut] if writes is not None else None
             owner = owner[:cut] if owner is not None else None
+            client = client[:cut] if client is not None else None
         if fanout > 1 and len(times):
             yield pages(times, keys, is_write, owner, fanout, request_cache,
-                        lambda n: _draw(choice, absent, cdf, workload, missing_ratio, n))
+                        lambda n: _draw(choice, absent, cdf, workload, missing_ratio, n),
+                        client)
         elif len(times):
-            yield Chunk(times.tolist(), keys.tolist(), writes, owner)
+            yield Chunk(times.tolist(), keys.tolist(), writes, owner, clients=client)
         if stop:
             return
         if left is not None:
@@ -127,9 +135,9 @@ def _draw(choice: np.random.Generator, absent: np.random.Generator, cdf: np.ndar
 
 def pages(times: np.ndarray, keys: np.ndarray, is_write: np.ndarray | None,
           owner: list[int] | None, fanout: int, request_cache: bool,
-          draw: Callable[[int], np.ndarray]) -> Chunk:
+          draw: Callable[[int], np.ndarray], client: list[int] | None = None) -> Chunk:
     """Each read request becomes a page of ``fanout`` lookups at its arrival time, by the
-    same app server (its first key, then ``draw``-n more); writes stay single. With a
+    same app server and client (its first key, then ``draw``-n more); writes stay single. With a
     request-level cache a page looks each of its keys up once: repeats are left out, and
     counted in ``repeats`` against the lookup that stays."""
     size = len(times)
@@ -155,6 +163,8 @@ def pages(times: np.ndarray, keys: np.ndarray, is_write: np.ndarray | None,
     flat_writes = (np.repeat(is_write, per_request).tolist()
                    if is_write is not None else None)
     starts = np.concatenate(([0], np.cumsum(per_request)[:-1])).tolist()
+    def spread(who: list[int] | None) -> list[int] | None:
+        return np.repeat(np.asarray(who), per_request).tolist() if who is not None else None
+
     return Chunk(np.repeat(times, per_request).tolist(), table[kept].tolist(), flat_writes,
-                 np.repeat(np.asarray(owner), per_request).tolist() if owner is not None
-                 else None, repeats, starts)
+                 spread(owner), repeats, starts, spread(client))

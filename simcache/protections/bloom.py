@@ -70,5 +70,5 @@ class Bloom(Protection):
         if f"key:{key}" in self.filter:
             ctx.count("bloom_false_positives")
             return False
-        ctx.read_answered(0.0, measured)
+        ctx.read_answered(key, t, 0.0, measured)
         return True

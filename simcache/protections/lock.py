@@ -58,7 +58,7 @@ class Lock(Polling):
         if ctx.tracing:
             ctx.trace(key, now, "lock wait timed out", waiter.server, None, self.on_timeout)
         if self.on_timeout == "error":
-            ctx.read_failed(waiter.t0, now, waiter.measured)
+            ctx.read_failed(key, waiter.t0, now, waiter.measured)
             return
         if self.on_timeout == "stale":
             entry = ctx.chains[waiter.server].peek(key)

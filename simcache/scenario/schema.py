@@ -28,8 +28,49 @@ MAX_ROWS = 100_000  # time-series rows a run may produce
 _TIER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
 
 
+EDGE_SCOPES = ("per-client", "per-pop")
+
+
+class Content(Section):
+    """A content class: a share of the objects, served with one set of HTTP headers."""
+
+    name: str = Field("page", pattern=_TIER_NAME.pattern,
+                      description="short name (in URLs: /<name>/<id>)")
+    share: float = Field(1.0, gt=0, le=1, description="fraction of the key ids in this class "
+                                                      "(spread evenly over popularity)")
+    cache_control: str = Field("", max_length=500,
+                               description="the Cache-Control header its responses carry")
+    etag: bool = Field(True, description="responses carry an ETag per version, so a stale "
+                                         "copy is revalidated (If-None-Match → 304)")
+    tags: tuple[str, ...] = Field((), description="surrogate keys each object carries, "
+                                                  "\"{key}\" standing for its id "
+                                                  "(\"product-{key}\", \"products\")")
+    path: str | None = Field(None, max_length=200,
+                             description="URL of an object, \"{key}\" standing for its id; "
+                                         "omitted = /<name>/{key}")
+    body_bytes: int | None = Field(None, ge=0, le=10**9,
+                                   description="response body size; omitted = "
+                                               "workload.value_bytes")
+    purge_on_write: bool = Field(False, description="a write of an object purges it from "
+                                                    "every CDN PoP")
+    versioned_url: bool = Field(False, description="each version gets a new URL (a hashed "
+                                                   "file name), so no cache ever holds an "
+                                                   "old version under the current URL")
+
+    @classmethod
+    def check_field(cls, name: str, value: Any) -> Any:
+        if name != "tags":
+            return super().check_field(name, value)
+        if not isinstance(value, list | tuple) or not all(
+                isinstance(t, str) and t.strip() for t in value):
+            raise ScenarioError(name, value, "must be a list of non-empty strings")
+        return tuple(value)
+
+
 class Workload(Section):
     """Who asks for what: key popularity, arrival rate, length and read/write mix."""
+
+    nested: ClassVar[tuple[str, ...]] = ("content",)
 
     keys: int = Field(10_000, ge=1, le=10**8, description="distinct keys in the key space")
     popularity: Literal["zipf", "uniform", "hotspot"] = Field(
@@ -63,6 +104,11 @@ class Workload(Section):
                                     "values), all at its arrival time")
     request_cache: bool = Field(False, description="a read request looks each of its keys "
                                                    "up once; repeats are answered in-process")
+    clients: int = Field(100, ge=1, le=100_000,
+                         description="distinct clients (browsers); each request comes from "
+                                     "one at random; per-client tiers have one cache each")
+    content: tuple[Content, ...] = Field(
+        (), description="content classes and their HTTP headers, for browser and CDN tiers")
 
     @model_validator(mode="before")
     @classmethod
@@ -74,8 +120,24 @@ class Workload(Section):
             data = {**data, "requests": None}
         return data
 
+    @model_validator(mode="before")
+    @classmethod
+    def _content_list(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and "content" in data:
+            data = {**data, "content": check_items(data["content"], "content",
+                                                   "content classes")}
+        return data
+
     @model_validator(mode="after")
-    def _length(self) -> Workload:
+    def _whole_workload(self) -> Workload:
+        names = [c.name for c in self.content]
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                raise ScenarioError(f"content.{i}.name", name, "content names must be unique")
+        total = sum(c.share for c in self.content)
+        if self.content and abs(total - 1.0) > 1e-6:
+            raise ScenarioError("content", [c.share for c in self.content],
+                                f"the shares must add up to 1 (they add up to {total:g})")
         if self.requests is None and self.duration_s is None:
             raise ScenarioError("requests", None, "set requests or duration_s")
         if self.requests is not None and self.duration_s is not None:
@@ -104,8 +166,15 @@ class Tier(Section):
         1000.0, ge=0, le=3_600_000,
         description="redis-lru: tick of the LRU clock that stamps each access "
                     "(Redis: 1000); 0 = exact recency")
-    scope: Literal["shared", "per-server"] = Field(
-        "shared", description="one instance for all app servers, or one per app server")
+    scope: Literal["shared", "per-server", "per-client", "per-pop"] = Field(
+        "shared", description="one instance for all app servers, one per app server, one "
+                              "browser cache per client, or one per CDN point of presence")
+    pops: int = Field(1, ge=1, le=1_000, description="per-pop: CDN points of presence; "
+                                                     "client c is served by PoP c mod pops")
+    origin_latency_ms: float = Field(
+        0.0, ge=0, le=60_000, description="edge tier: round trip from it on to the "
+                                          "application when it must ask (the last edge "
+                                          "tier's counts)")
     inherit_ttl: bool = Field(
         False, description="a fill from a lower tier keeps that copy's remaining TTL "
                            "(if shorter) instead of starting its own")
@@ -126,6 +195,21 @@ class Tier(Section):
 
     @model_validator(mode="after")
     def _nodes(self) -> Tier:
+        edge = self.scope in EDGE_SCOPES
+        if self.pops > 1 and self.scope != "per-pop":
+            raise ScenarioError("pops", self.pops, "points of presence belong to a CDN tier "
+                                                   "(scope = \"per-pop\")")
+        if edge and self.ttl_s is not None:
+            raise ScenarioError("ttl_s", self.ttl_s,
+                                "must be omitted on a browser or CDN tier: its freshness "
+                                "comes from each content class's Cache-Control")
+        if edge and self.inherit_ttl:
+            raise ScenarioError("inherit_ttl", True, "has no meaning on a browser or CDN "
+                                                     "tier (HTTP keeps the response's date)")
+        if not edge and self.origin_latency_ms:
+            raise ScenarioError("origin_latency_ms", self.origin_latency_ms,
+                                "belongs to a browser or CDN tier (scope \"per-client\" "
+                                "or \"per-pop\")")
         if self.scope != "shared" and (self.nodes > 1 or self.node_ops_per_s is not None):
             raise ScenarioError("nodes", self.nodes, "nodes belong to a shared tier "
                                                      "(scope = \"shared\")")
@@ -222,6 +306,8 @@ def default_tiers() -> tuple[Tier, ...]:
     )
 
 
+_SCOPE_WORDS = {"shared": "", "per-server": " per server", "per-client": " per client",
+                "per-pop": " at {} PoP(s)"}
 _SECTIONS: dict[str, type[Section]] = {
     "workload": Workload, "database": Database, "strategy": Strategy,
     "invalidation": Invalidation, "metrics": Metrics,
@@ -263,6 +349,7 @@ class Scenario(Section):
             if tier.name in seen:
                 raise ScenarioError(f"tiers.{i}.name", tier.name, "tier names must be unique")
             seen.add(tier.name)
+        self._edge_first()
         for i, fault in enumerate(self.faults):
             tier = getattr(fault, "tier", None)
             if tier is not None and tier not in seen:
@@ -280,6 +367,34 @@ class Scenario(Section):
                                 f"must be at least {span_s / MAX_ROWS:.3g} s for this run of "
                                 f"about {span_s:.3g} s (at most {MAX_ROWS:,} time-series rows)")
         return self
+
+    def _edge_first(self) -> None:
+        """Browser and CDN tiers come first (a browser before a CDN), one of each at most,
+        and need content classes to know what they may store."""
+        scopes = [t.scope for t in self.tiers]
+        edge = [s for s in scopes if s in EDGE_SCOPES]
+        for i, scope in enumerate(scopes):
+            if scope in EDGE_SCOPES and (i >= len(edge) or scopes[:i].count(scope)):
+                raise ScenarioError(f"tiers.{i}.scope", scope,
+                                    "browser and CDN tiers come first, nearest the client: "
+                                    "at most one per-client tier, then at most one per-pop")
+        if edge == ["per-pop", "per-client"]:
+            raise ScenarioError("tiers.0.scope", "per-pop",
+                                "the browser (per-client) comes before the CDN (per-pop)")
+        if edge and not self.workload.content:
+            raise ScenarioError("workload.content", [],
+                                "browser and CDN tiers need content classes: "
+                                "[{name, share, cache_control}, ...]")
+        for i, fault in enumerate(self.faults):
+            if fault.kind == "purge" and "per-pop" not in edge:
+                raise ScenarioError(f"faults.{i}.kind", "purge",
+                                    "purges a CDN: add a tier with scope = \"per-pop\"")
+            tier = getattr(fault, "tier", None)
+            if fault.kind == "warm" and tier is not None and any(
+                    t.name == tier and t.scope in EDGE_SCOPES for t in self.tiers):
+                raise ScenarioError(f"faults.{i}.tier", tier,
+                                    "warm fills the application's tiers, not a browser "
+                                    "or CDN")
 
     @classmethod
     def json_schema(cls) -> dict[str, Any]:
@@ -357,7 +472,7 @@ class Scenario(Section):
                           f"{w.hot_traffic_fraction:.0%})"}[w.popularity]
         tiers = " → ".join(f"{t.name}[{t.capacity} {t.eviction}"
                            f"{'' if t.ttl_s is None else f' ttl {t.ttl_s:g}s'}"
-                           f"{' per server' if t.scope == 'per-server' else ''}"
+                           f"{_SCOPE_WORDS[t.scope].format(t.pops)}"
                            f"{f' on {t.nodes} nodes' if t.nodes > 1 else ''}"
                            f"{f' of {t.node_ops_per_s:g} ops/s' if t.node_ops_per_s else ''}]"
                            for t in self.tiers) or "no cache"
