@@ -87,6 +87,35 @@ def _hot_key() -> Scenario:
     })
 
 
+def _waterfall() -> Scenario:
+    # A shop: hashed static assets (a new version is a new file name), a public product
+    # API that browsers keep 10 s and the CDN 60 s, and private account pages; 300
+    # browsers behind 3 CDN PoPs, each 20 ms away and 60 ms from the application.
+    return Scenario.from_dict({
+        "seed": 2,
+        "workload": {
+            "keys": 2_000, "rate_rps": 500.0, "requests": 60_000, "warmup_requests": 10_000,
+            "write_ratio": 0.01, "clients": 300, "value_bytes": 2_000,
+            "content": [
+                {"name": "static", "share": 0.3,
+                 "cache_control": "public, max-age=31536000, immutable",
+                 "versioned_url": True, "body_bytes": 20_000},
+                {"name": "product", "share": 0.5,
+                 "cache_control": "public, max-age=10, s-maxage=60",
+                 "tags": ["product-{key}", "products"], "path": "/api/products/{key}"},
+                {"name": "account", "share": 0.2, "cache_control": "private, no-store",
+                 "etag": False, "body_bytes": 5_000}]},
+        "tiers": [
+            {"name": "browser", "scope": "per-client", "capacity": 200, "latency_ms": 0.0},
+            {"name": "cdn", "scope": "per-pop", "pops": 3, "capacity": 1_000,
+             "latency_ms": 20.0, "origin_latency_ms": 60.0},
+            {"name": "local", "scope": "per-server", "capacity": 100, "ttl_s": 5.0,
+             "latency_ms": 0.05},
+            {"name": "redis", "capacity": 1_000, "eviction": "redis-lru", "ttl_s": 60.0,
+             "latency_ms": 0.5}],
+    })
+
+
 #: name -> (one-line description, factory); the CLI and ``preset()`` read this table.
 PRESETS: dict[str, tuple[str, Callable[[], Scenario]]] = {
     "default": ("the built-in Scenario(): 50k requests, local LRU → Redis → DB", _default),
@@ -103,6 +132,8 @@ PRESETS: dict[str, tuple[str, Callable[[], Scenario]]] = {
                     "bloom", _penetration),
     "hot-key": ("a Redis cluster of 8 nodes where the hottest key saturates its node",
                 _hot_key),
+    "waterfall": ("browser → CDN → in-process → Redis → DB for a shop's static assets, "
+                  "product API and private pages", _waterfall),
 }
 
 

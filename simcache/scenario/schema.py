@@ -379,7 +379,7 @@ class Scenario(Section):
                                     "browser and CDN tiers come first, nearest the client: "
                                     "at most one per-client tier, then at most one per-pop")
         if edge == ["per-pop", "per-client"]:
-            raise ScenarioError("tiers.0.scope", "per-pop",
+            raise ScenarioError("tiers.1.scope", "per-client",
                                 "the browser (per-client) comes before the CDN (per-pop)")
         if edge and not self.workload.content:
             raise ScenarioError("workload.content", [],
