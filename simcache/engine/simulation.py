@@ -291,6 +291,7 @@ class Simulation:
         (``on_read``), in ``latency_ms``."""
         if self.edge is not None:
             self.edge.failed(key, t)  # a "not found": nothing for the edge to store
+            latency_ms += self.edge.origin_path_ms
         if measured:
             w = self.recorder.window
             w.latency.add(latency_ms)
