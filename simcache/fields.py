@@ -229,6 +229,14 @@ def check_items(value: Any, field: str, noun: str) -> tuple[Any, ...]:
     raise ScenarioError(field, value, f"must be a list of {noun}")
 
 
+def items_checked(data: Any, field: str, noun: str) -> Any:
+    """A section's raw ``data`` with its list ``field`` (if given) checked by
+    :func:`check_items`, for a ``mode="before"`` validator."""
+    if isinstance(data, Mapping) and field in data:
+        data = {**data, field: check_items(data[field], field, noun)}
+    return data
+
+
 class ByKind:
     """Field metadata: a list of option models, each chosen by its ``kind`` from a registry.
 

@@ -19,7 +19,7 @@ from pydantic import Field, model_validator
 
 from ..errors import ScenarioError, did_you_mean
 from ..faults import FAULTS, FaultOptions
-from ..fields import ByKind, FieldRule, OneOf, Section, check_items
+from ..fields import ByKind, FieldRule, OneOf, Section, items_checked
 from ..model.policies import POLICIES
 from ..protections import PROTECTIONS, ProtectionOptions
 from ..strategies import READ_STRATEGIES, WRITE_STRATEGIES
@@ -123,10 +123,7 @@ class Workload(Section):
     @model_validator(mode="before")
     @classmethod
     def _content_list(cls, data: Any) -> Any:
-        if isinstance(data, Mapping) and "content" in data:
-            data = {**data, "content": check_items(data["content"], "content",
-                                                   "content classes")}
-        return data
+        return items_checked(data, "content", "content classes")
 
     @model_validator(mode="after")
     def _whole_workload(self) -> Workload:
@@ -337,10 +334,7 @@ class Scenario(Section):
     @model_validator(mode="before")
     @classmethod
     def _tier_list(cls, data: Any) -> Any:
-        if isinstance(data, Mapping) and "tiers" in data:
-            data = {**data, "tiers": check_items(data["tiers"], "tiers",
-                                                 "tiers ([] = no cache)")}
-        return data
+        return items_checked(data, "tiers", "tiers ([] = no cache)")
 
     @model_validator(mode="after")
     def _whole_run(self) -> Scenario:
