@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import simcache as sc
 from simcache.course import tiers
 
@@ -27,7 +29,7 @@ def test_the_waterfall_adds_up_and_ends_at_the_database():
     assert tiers.adds_up(frame)
     assert frame["requests_in"].iloc[0] == result.summary["reads"]
     assert frame["served"].iloc[-1] == result.summary["db_reads"]
-    assert frame["share_of_reads"].sum() == 1.0
+    assert frame["share_of_reads"].sum() == pytest.approx(1.0)
     broken = frame.assign(passed_down=frame["passed_down"] + 1)
     assert not tiers.adds_up(broken)
     assert tiers.waterfall_chart(result).data  # draws

@@ -207,3 +207,23 @@ def test_bad_edge_scenarios_name_the_field(change, field):
     with pytest.raises(ScenarioError) as err:
         sc.Scenario.from_dict(change)
     assert err.value.field == field
+
+
+def test_stale_while_revalidate_serves_a_stale_copy_once_and_refreshes_it():
+    ctx = FakeContext(keys=1)
+    edge = make_edge(ctx, "max-age=0, stale-while-revalidate=30", clients=1, cdn=False)
+    edge.read(0, 0.0, 0)
+    edge.answered(0, 0.0, 1, 0.0)
+    assert edge.read(0, 10.0, 0)            # stale, within 30 s: served at once...
+    assert ctx.window.edge_refreshes == 1   # ...and revalidated in the background
+    assert ctx.window.origin_not_modified == 1
+    assert not edge.read(0, 50.0, 0)        # refreshed at 10 s, so stale-enough at 50 s
+
+
+def test_a_class_without_writes_is_never_written():
+    s = waterfall(**{"workload.write_ratio": 0.2})
+    sim, result = run_sim(s)
+    static = [r.name for r in sim.edge.rules].index("static")
+    assert result.summary["writes"] > 0
+    assert all(v == 0 for k, v in enumerate(sim.db.committed[:s.workload.keys])
+               if sim.edge.klass[k] == static)

@@ -111,3 +111,14 @@ def test_a_simulated_tier_and_a_real_client_cache_do_the_same_on_each_content_cl
             edge.answered(0, t, 1, t)
         simulated[kind] = served
     assert simulated == real
+
+
+def test_stale_serving_is_off_where_rfc_9111_forbids_it():
+    """Section 4.2.4: must-revalidate, no-cache, and in a shared cache proxy-revalidate or
+    an s-maxage (5.2.2.10) forbid serving stale, so stale-while-revalidate does nothing."""
+    swr = "stale-while-revalidate=30"
+    assert decide(f"max-age=10, {swr}", True).stale_while_revalidate_s == 30
+    assert decide(f"max-age=10, s-maxage=20, {swr}", True).stale_while_revalidate_s == 0
+    assert decide(f"max-age=10, s-maxage=20, {swr}", False).stale_while_revalidate_s == 30
+    for extra in ("must-revalidate", "no-cache"):
+        assert decide(f"max-age=10, {extra}, {swr}", False).stale_while_revalidate_s == 0

@@ -348,8 +348,10 @@ class Simulation:
         last_t = 0.0
         if warmup == 0:
             self._start_measuring(0.0)
-        clients = wl.clients if self.edge is not None else 0
-        for chunk in requests(wl, self.scenario.seed, clients=clients):
+        edge = self.edge
+        clients = wl.clients if edge is not None else 0
+        for chunk in requests(wl, self.scenario.seed, clients=clients,
+                              read_only=edge.read_only if edge is not None else None):
             times, keys, writes, servers = chunk.times, chunk.keys, chunk.writes, chunk.servers
             clients = chunk.clients
             # Warm-up counts requests that arrive; a page of several lookups is one.

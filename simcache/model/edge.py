@@ -39,6 +39,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from .http import Decision, decide
 from .policies import FOREVER, Store
 
@@ -59,6 +61,7 @@ class Rules:
     path: str
     purge_on_write: bool
     versioned_url: bool
+    writable: bool
 
 
 def rules_of(content: Sequence[Any], value_bytes: int) -> list[Rules]:
@@ -67,7 +70,7 @@ def rules_of(content: Sequence[Any], value_bytes: int) -> list[Rules]:
                   decide(c.cache_control, shared=True), c.etag,
                   value_bytes if c.body_bytes is None else c.body_bytes, tuple(c.tags),
                   c.path if c.path is not None else f"/{c.name}/{{key}}", c.purge_on_write,
-                  c.versioned_url)
+                  c.versioned_url, c.writable)
             for c in content]
 
 
@@ -114,6 +117,9 @@ class Edge:
         self.browsers, self.cdn = browsers, cdn
         self.rules = rules_of(content, value_bytes)
         self.klass = classes_of([c.share for c in content], space)
+        #: Per key id, whether its class takes no writes (None: every class does).
+        self.read_only = (np.array([not self.rules[c].writable for c in self.klass], bool)
+                          if not all(r.writable for r in self.rules) else None)
         self.clients = clients
         self.pops = cdn.spec.pops if cdn is not None else 1
         self.ctx = ctx
@@ -175,12 +181,10 @@ class Edge:
     def _reuse(entry: tuple, t: float, rule: Decision) -> str | None:
         """How a stored copy may be reused at ``t``: "fresh", "stale" (within
         stale-while-revalidate: served, then revalidated), or None (ask the next hop)."""
-        if rule.revalidate_always:
-            return None
         age = t - entry[DATE]
-        if age < rule.fresh_s:
+        if age < rule.fresh_s and not rule.revalidate_always:
             return "fresh"
-        if age < rule.fresh_s + rule.stale_while_revalidate_s:
+        if age < rule.fresh_s + rule.stale_while_revalidate_s:  # 0 where stale is forbidden
             return "stale"
         return None
 

@@ -9,8 +9,10 @@ content class and kind of cache (shared or private) from the class's ``Cache-Con
   (no ``Expires`` and no heuristics: the classes give explicit lifetimes);
 - every reuse revalidated: ``no-cache`` (§5.2.2.4), or a lifetime of 0 (stale at once,
   §4.2);
-- stale reuse forbidden: ``must-revalidate`` (§5.2.2.2), and ``proxy-revalidate`` in a
-  shared cache (§5.2.2.8), which switch ``stale-while-revalidate`` off;
+- stale reuse forbidden (§4.2.4): ``must-revalidate`` (§5.2.2.2), ``no-cache``, and in a
+  shared cache ``proxy-revalidate`` (§5.2.2.8) or any ``s-maxage`` (which carries
+  proxy-revalidate's meaning there, §5.2.2.10); they switch ``stale-while-revalidate``
+  off;
 - extensions: ``immutable`` (RFC 8246: not revalidated while fresh, even on a reload) and
   ``stale-while-revalidate=N`` (RFC 5861 §3: served up to N s past freshness while one
   revalidation runs in the background).
@@ -66,6 +68,13 @@ def stale_while_revalidate_s(cache_control: str) -> float:
     return seconds(directives(cache_control).get("stale-while-revalidate")) or 0.0
 
 
+def no_stale_reuse(named: dict[str, str], shared: bool) -> bool:
+    """Whether these directives forbid serving a stale copy (RFC 9111 §4.2.4), and so
+    ``stale-while-revalidate``."""
+    return ("must-revalidate" in named or "no-cache" in named
+            or (shared and ("proxy-revalidate" in named or "s-maxage" in named)))
+
+
 @cache
 def decide(cache_control: str, shared: bool) -> Decision:
     """The decision of a shared (CDN, proxy) or private (browser) cache for a 200 response
@@ -77,7 +86,7 @@ def decide(cache_control: str, shared: bool) -> Decision:
     if lifetime is None:
         lifetime = seconds(d.get("max-age"))
     fresh_s = lifetime or 0.0
-    no_stale = "must-revalidate" in d or (shared and "proxy-revalidate" in d)
+    no_stale = no_stale_reuse(d, shared)
     return Decision(stored=True, fresh_s=fresh_s,
                     revalidate_always="no-cache" in d or fresh_s == 0,
                     immutable="immutable" in d,

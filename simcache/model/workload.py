@@ -57,11 +57,12 @@ class Chunk:
     clients: list[int] | None = None
 
 
-def requests(workload: Workload, seed: int, chunk: int = CHUNK,
-             clients: int = 0) -> Iterator[Chunk]:
+def requests(workload: Workload, seed: int, chunk: int = CHUNK, clients: int = 0,
+             read_only: np.ndarray | None = None) -> Iterator[Chunk]:
     """The request stream: Poisson arrivals at ``rate_rps``, keys drawn by popularity, each
     request sent to one of ``app_servers`` servers uniformly at random (and, given
-    ``clients``, coming from one of that many clients uniformly at random). A share
+    ``clients``, coming from one of that many clients uniformly at random). A write drawn
+    for a key marked in ``read_only`` is a read instead. A share
     ``missing_ratio`` of reads ask instead for a key without a row: an id from ``keys`` to
     ``keys + missing_keys - 1``, uniformly. With ``fanout`` > 1 each read request is a page
     of that many lookups (:func:`pages`).
@@ -91,6 +92,8 @@ def requests(workload: Workload, seed: int, chunk: int = CHUNK,
         is_write = None
         if workload.write_ratio:
             is_write = mix.random(size) < workload.write_ratio
+            if read_only is not None:
+                is_write &= ~read_only[keys]
             writes = is_write.tolist()
         if missing_ratio:
             # Reads of keys that do not exist: ids after the key space, drawn uniformly.

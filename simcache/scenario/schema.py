@@ -53,6 +53,9 @@ class Content(Section):
                                                "workload.value_bytes")
     purge_on_write: bool = Field(False, description="a write of an object purges it from "
                                                     "every CDN PoP")
+    writable: bool = Field(True, description="writes fall on this class's objects too; "
+                                             "false: a write drawn for one is a read instead "
+                                             "(hashed assets change only with a deploy)")
     versioned_url: bool = Field(False, description="each version gets a new URL (a hashed "
                                                    "file name), so no cache ever holds an "
                                                    "old version under the current URL")
