@@ -70,8 +70,8 @@ lab: venv
 test: venv
 	$(VENV)/bin/ruff check .
 	$(PYTEST) tests/
-	@echo "== notebooks on fakeredis (SIMCACHE_REDIS_URL=fakeredis://)"
-	SIMCACHE_REDIS_URL=fakeredis:// $(PYTEST) $(NBVAL)
+	@echo "== notebooks on fakeredis, and as if nginx were not installed (SIMCACHE_NGINX=none)"
+	SIMCACHE_REDIS_URL=fakeredis:// SIMCACHE_NGINX=none $(PYTEST) $(NBVAL)
 	@shown=$$(printf '%s' "$$SIMCACHE_TEST_REDIS_URL" | sed -E 's#//[^/@]*@#//***@#'); \
 	if $(PY) -c "import os, redis; redis.Redis.from_url(os.environ['SIMCACHE_TEST_REDIS_URL'], socket_connect_timeout=2, socket_timeout=2).ping()" >/dev/null 2>&1; then \
 	    echo "== notebooks on a real Redis (SIMCACHE_REDIS_URL=$$shown)"; \

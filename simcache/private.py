@@ -70,11 +70,25 @@ class PrivateProcess:
     error: ClassVar[type[Exception]] = PrivateServerError
     #: Said after "<binary> is not on PATH" (what to do instead).
     missing_hint: ClassVar[str] = ""
+    #: An environment variable that names the binary to run instead of the one on PATH,
+    #: or says ``none`` to run as if it were not installed ("": no such variable).
+    binary_env: ClassVar[str] = ""
+
+    @classmethod
+    def find(cls) -> str | None:
+        """The binary to run: the one ``binary_env`` names, else the one on PATH; None
+        when there is none (or ``binary_env`` says ``none``)."""
+        chosen = os.environ.get(cls.binary_env, "") if cls.binary_env else ""
+        if chosen.lower() == "none":
+            return None
+        return chosen or shutil.which(cls.binary_name)
 
     def __init__(self, binary: str | None = None, port: int | None = None):
-        self.binary = binary or shutil.which(self.binary_name)
+        self.binary = binary or self.find()
         if not self.binary:
-            raise self.error(f"{self.binary_name} is not on PATH{self.missing_hint}")
+            off = self.binary_env and os.environ.get(self.binary_env, "").lower() == "none"
+            raise self.error(f"{self.binary_name} is switched off ({self.binary_env}=none)"
+                             if off else f"{self.binary_name} is not on PATH{self.missing_hint}")
         self.port = port
         self.process: subprocess.Popen | None = None
         self.dir: str | None = None

@@ -42,6 +42,23 @@ def test_decisions_of_the_simulator_and_of_hishel_agree():
     assert ours.fillna(-1).equals(theirs.fillna(-1))
     account = ours[ours["class"] == "account"]
     assert not account["stored"].any()
+    # s-maxage forbids stale serving in shared caches only (RFC 9111 5.2.2.10, 4.2.4)
+    swr = {"s-maxage": "public, max-age=10, s-maxage=30, stale-while-revalidate=30"}
+    ours, theirs = tiers.decisions(swr), tiers.decisions(swr, hishel_decide)
+    assert ours.fillna(-1).equals(theirs.fillna(-1))
+    assert list(ours["stale_while_revalidate_s"]) == [30.0, 0.0]  # browser, CDN
+
+
+def test_the_notebook_s_origin_target_needs_a_browser_lifetime_for_the_account_pages():
+    """Exercise 1's 27 % target: reachable with private, max-age=30; not with no-store,
+    nor with private alone (stored, but never reusable without asking)."""
+    kw = dict(private="account", max_origin_share=0.27, max_staleness_s=30)
+    good = {"static": "public, max-age=31536000, immutable",
+            "product": "public, max-age=30, s-maxage=30", "account": "private, max-age=30"}
+    assert tiers.headers_check(good, SHOP, **kw)
+    for naive in ("private, no-store", "private"):
+        verdict = tiers.headers_check({**good, "account": naive}, SHOP, **kw)
+        assert verdict.status == "high" and "max-age" in str(verdict)
 
 
 def test_the_header_check_refuses_private_data_in_a_shared_cache_and_is_one_sided():

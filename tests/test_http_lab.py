@@ -120,8 +120,21 @@ def test_nginx_is_started_as_the_redis_server_is():
         nginx.stop()
 
 
+def test_simcache_nginx_none_runs_as_if_nginx_were_not_installed(monkeypatch):
+    from simcache.private import PrivateServerError
+
+    monkeypatch.setenv("SIMCACHE_NGINX", "none")
+    assert PrivateNginx.find() is None
+    with pytest.raises(PrivateServerError) as caught:
+        PrivateNginx(upstream_port=9)
+    assert str(caught.value) == "nginx is switched off (SIMCACHE_NGINX=none)"
+    monkeypatch.setenv("SIMCACHE_NGINX", "/opt/nginx/sbin/nginx")
+    assert PrivateNginx.find() == "/opt/nginx/sbin/nginx"
+
+
 def test_without_nginx_the_lab_says_so_in_one_line(monkeypatch):
     from simcache.private import PrivateServerError
+    monkeypatch.delenv("SIMCACHE_NGINX", raising=False)
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(PrivateServerError) as caught:
         PrivateNginx(upstream_port=9)

@@ -177,8 +177,9 @@ def headers_check(headers: Mapping[str, Any], scenario: Scenario, *, private: st
                                     "changes, and where is it kept longest?")
     if share > max_origin_share:
         return Check(False, "high", f"❌ Not yet: {shown}. Hint: which class still goes to "
-                                    "the application on every read? Private does not mean "
-                                    "uncacheable.")
+                                    "the application on every read? `private` keeps a "
+                                    "response out of shared caches only; with a lifetime "
+                                    "(`max-age`) each browser may reuse its own copy.")
     return Check(True, "ok", f"✅ Correct: {shown}.")
 
 

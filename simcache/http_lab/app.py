@@ -17,7 +17,8 @@ CONTENT: dict[str, str] = {
     # a product's page: browsers keep it 10 s, shared caches (a CDN, nginx) 1 s, and then
     # ask again with If-None-Match; an unchanged product costs a 304 without a body
     "product": "public, max-age=10, s-maxage=1",
-    # one user's page: a browser may keep it, a shared cache must not
+    # one user's page: no cache may keep it (``private`` alone would let the user's
+    # browser store it, a shared cache never)
     "account": "private, no-store",
 }
 

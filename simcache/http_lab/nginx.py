@@ -16,11 +16,12 @@ def nginx_config(directory: str, port: int, upstream_port: int, token: str = "")
     ``upstream_port``, everything under ``directory``.
 
     Its cache follows the app's headers (``Cache-Control: max-age``/``s-maxage``,
-    ``private`` and ``no-store`` are not stored); hashed assets under ``/static/`` are kept
-    for a year whatever the app says; an expired entry is revalidated with
-    ``If-None-Match`` (``proxy_cache_revalidate``), so an unchanged one costs the app a
-    304. ``X-Cache-Status`` reports MISS, HIT, EXPIRED, REVALIDATED, BYPASS...
-    (``$upstream_cache_status``, nginx's ngx_http_upstream_module).
+    ``private``, ``no-store`` and ``no-cache`` are not stored); hashed assets under
+    ``/static/`` are kept for a year whatever the app says (``inactive=365d``: an entry
+    nobody asks for is not dropped sooner, only when ``max_size`` is reached); an expired
+    entry is revalidated with ``If-None-Match`` (``proxy_cache_revalidate``), so an
+    unchanged one costs the app a 304. ``X-Cache-Status`` reports MISS, HIT, EXPIRED,
+    REVALIDATED, BYPASS... (``$upstream_cache_status``, nginx's ngx_http_upstream_module).
     """
     tmp = os.path.join(directory, "tmp")
     # As root, nginx would hand its workers to "nobody", who cannot open this directory.
@@ -38,7 +39,7 @@ http {{
     uwsgi_temp_path {tmp}/uwsgi;
     scgi_temp_path {tmp}/scgi;
     proxy_cache_path {directory}/cache levels=1:2 keys_zone=course:1m max_size=64m
-                     inactive=1h use_temp_path=off;
+                     inactive=365d use_temp_path=off;
     server {{
         listen 127.0.0.1:{port};
         location = /simcache-health {{ return 200 "{token}"; }}
@@ -67,6 +68,9 @@ class PrivateNginx(PrivateProcess):
 
     binary_name = "nginx"
     label = "nginx"
+    #: SIMCACHE_NGINX=/path/to/nginx picks a binary; SIMCACHE_NGINX=none runs the course
+    #: as if nginx were not installed (the test suite runs the notebooks both ways).
+    binary_env = "SIMCACHE_NGINX"
 
     def __init__(self, upstream_port: int, binary: str | None = None, port: int | None = None):
         super().__init__(binary, port)
