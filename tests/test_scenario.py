@@ -22,7 +22,7 @@ CUSTOM = {
                               "cache_control": "public, max-age=10, s-maxage=60",
                               "etag": True, "tags": ["product-{key}"], "path": None,
                               "body_bytes": 900, "purge_on_write": True,
-                              "versioned_url": False}]},
+                              "writable": True, "versioned_url": False}]},
     "tiers": [
         {"name": "l1", "capacity": 20, "eviction": "lfu", "ttl_s": 2.5, "ttl_jitter": 0.1,
          "latency_ms": 0.01, "samples": 5, "lru_clock_ms": 1000.0, "scope": "per-server",
