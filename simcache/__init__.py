@@ -6,7 +6,7 @@
 True
 """
 
-from .analysis import ReplayResult, replay, sweep
+from .analysis import ReplayResult, TraceError, mrc, read_trace, replay, sweep, write_trace
 from .engine import run
 from .errors import ScenarioError
 from .metrics import Result, compare
@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "POLICIES", "PRESETS", "Database", "Metrics", "ReplayResult", "Result", "Scenario",
-    "ScenarioError", "Strategy", "Tier", "Workload", "compare", "preset", "replay", "run",
+    "ScenarioError", "Strategy", "Tier", "TraceError", "Workload", "compare", "mrc", "preset",
+    "read_trace", "replay", "run", "write_trace",
     "sweep", "__version__",
 ]

@@ -12,6 +12,10 @@ the full model spends its time. Sections:
 4. ``memory``: peak RSS of :func:`simcache.run` for 1M and 10M requests, each in its own
    process.
 5. ``slider``: re-run time of the scenarios that interactive controls start from.
+6. ``sweep``: a 40-point replicated :func:`simcache.sweep` on 2 local worker processes
+   against the same sweep run serially.
+7. ``mrc``: :func:`simcache.mrc` of a 5M-request Zipf trace at 100 capacities against
+   libCacheSim's LRU replaying 10 of them one by one.
 
 Wall-clock figures depend on the machine and on what else runs on it; ratios against a
 baseline timed in the same process, runs interleaved, are what to compare.
@@ -32,6 +36,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,7 +53,7 @@ from .model.workload import requests
 from .rng import UniformBuffer, stream
 from .scenario import Scenario, Workload
 
-SECTIONS = ("full", "writes", "replay", "memory", "slider")
+SECTIONS = ("full", "writes", "replay", "memory", "slider", "sweep", "mrc")
 #: Figures measured before the engine gained its extension points, printed beside today's
 #: (machines differ: compare the ratios to the naive model, not the requests/s).
 EARLIER = Path(__file__).resolve().parent.parent / "benchmarks" / "before-extension-points.json"
@@ -103,11 +108,16 @@ class Sizes:
     replay_capacities: tuple[int, ...] = (1_000, 10_000)
     memory_requests: tuple[int, ...] = (1_000_000, 10_000_000)
     slider_repeat: int = 5
+    sweep_requests: int = 20_000  # per run of the 40-point replicated sweep
+    mrc_requests: int = 5_000_000
+    mrc_points: int = 100      # capacities on the curve
+    mrc_lcs_points: int = 10   # of them replayed one by one by libCacheSim
 
 
 FULL_SIZES = Sizes()
 QUICK_SIZES = Sizes(full_requests=220_000, naive_requests=220_000, replay_requests=1_000_000,
-                    memory_requests=(200_000, 2_000_000), slider_repeat=3)
+                    memory_requests=(200_000, 2_000_000), slider_repeat=3,
+                    sweep_requests=5_000, mrc_requests=500_000)
 
 
 def full_scenario(total_requests: int, model: dict[str, Any] = FULL_MODEL) -> Scenario:
@@ -611,6 +621,176 @@ def render_slider(data: dict[str, Any]) -> str:
     ])
 
 
+# -- 6. a replicated sweep on 2 worker processes vs serial --------------------------------
+SWEEP_GRID = {"tiers.0.capacity": [50, 100, 200, 400, 800, 1_600, 3_200, 6_400],
+              "tiers.0.ttl_s": [None, 1, 5, 30, 120]}  # 8 x 5 = 40 points
+SWEEP_REPLICATIONS = 3
+SWEEP_WORKERS = 2
+
+
+def _spin(n: int) -> int:
+    """Pure-Python arithmetic: a task with nothing to share, for the machine's headroom."""
+    total = 0
+    for i in range(n):
+        total += i
+    return total
+
+
+def spare_cores_ratio(workers: int = SWEEP_WORKERS, n: int = 5_000_000) -> float:
+    """Serial time / time on ``workers`` processes of ``2 * workers`` independent spins.
+
+    The most any process pool can gain on this machine at this moment: ``workers`` on an
+    idle machine with that many cores, less when other work holds the CPUs.
+    """
+    serial, _ = _timed(lambda: [_spin(n) for _ in range(2 * workers)])
+    with ProcessPoolExecutor(workers) as pool:
+        pool.submit(_spin, 1).result()  # start the workers outside the timing
+        parallel, _ = _timed(lambda: list(pool.map(_spin, [n] * (2 * workers))))
+    return serial / parallel
+
+
+def bench_sweep(sizes: Sizes, repeat: int) -> dict[str, Any]:
+    """Wall time of a 40-point, 3-replication sweep: serially, then on 2 worker processes.
+
+    The pool is started inside the timed call, as a user's ``executor=2`` would be; runs
+    are interleaved (serial, parallel, serial, ...) so drift in machine load hits both.
+    """
+    from .analysis.sweep import sweep
+
+    scenario = Scenario().with_values({"workload.requests": sizes.sweep_requests,
+                                       "workload.warmup_requests": sizes.sweep_requests // 10})
+    serial_s, parallel_s, tables = [], [], []
+    for _ in range(repeat):
+        seconds, serial = _timed(lambda: sweep(scenario, SWEEP_GRID,
+                                               replications=SWEEP_REPLICATIONS))
+        serial_s.append(seconds)
+        seconds, parallel = _timed(lambda: sweep(scenario, SWEEP_GRID,
+                                                 replications=SWEEP_REPLICATIONS,
+                                                 executor=SWEEP_WORKERS))
+        parallel_s.append(seconds)
+        tables.append(serial.equals(parallel))
+    points = len(serial)
+    headroom = spare_cores_ratio()
+    return {"spare_cores_ratio": headroom, "points": points,
+            "replications": SWEEP_REPLICATIONS, "workers": SWEEP_WORKERS,
+            "runs": points * SWEEP_REPLICATIONS, "requests_per_run": sizes.sweep_requests,
+            "serial_s": serial_s, "parallel_s": parallel_s,
+            "serial_median_s": _median(serial_s), "parallel_median_s": _median(parallel_s),
+            "speedup": _median(serial_s) / _median(parallel_s), "same_table": all(tables),
+            "cpus": os.cpu_count()}
+
+
+def render_sweep(data: dict[str, Any]) -> str:
+    rows = [["serial (this process)", f"{data['serial_median_s']:.2f}", "1.00x"],
+            [f"{data['workers']} worker processes", f"{data['parallel_median_s']:.2f}",
+             f"{data['speedup']:.2f}x"]]
+    return "\n".join([
+        f"6. Replicated sweep: {data['points']} points x {data['replications']} replications = "
+        f"{data['runs']} runs of {_int(data['requests_per_run'])} requests "
+        f"({data['cpus']} CPUs; ideal {data['workers']}.00x)",
+        "",
+        table(["executor", "median s", "speed-up"], rows),
+        "",
+        f"   same table from both executors: {'yes' if data['same_table'] else 'NO'}",
+        f"   control: pure-Python arithmetic on {data['workers']} processes vs serial, same run: "
+        f"{data['spare_cores_ratio']:.2f}x (the most this machine gives a pool right now)",
+    ])
+
+
+# -- 7. one-pass miss-ratio curve vs libCacheSim, one capacity at a time ------------------
+def bench_mrc(sizes: Sizes, repeat: int) -> dict[str, Any]:
+    """:func:`simcache.mrc` at ``mrc_points`` capacities against libCacheSim's LRU replaying
+    ``mrc_lcs_points`` of them one by one, on the Zipf trace of the replay section."""
+    from .analysis.mrc import mrc
+
+    n = sizes.mrc_requests
+    keys = np.asarray(replay_trace(n))
+    distinct = int(np.unique(keys).size)
+    capacities = np.linspace(distinct / sizes.mrc_points, distinct,
+                             sizes.mrc_points).astype(np.int64)
+    checked = capacities[sizes.mrc_points // sizes.mrc_lcs_points - 1::
+                         sizes.mrc_points // sizes.mrc_lcs_points][:sizes.mrc_lcs_points]
+    try:
+        import libcachesim as lcs
+    except ImportError:
+        lcs = None
+    mrc_s: list[float] = []
+    lcs_s: list[float] = []
+    frame = None
+    lcs_hits: dict[int, int] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "zipf.oracleGeneral"
+        if lcs is not None:
+            _write_oracle_general(keys.tolist(), path)
+        for _ in range(repeat):
+            seconds, frame = _timed(lambda: mrc(keys, capacities=capacities))
+            mrc_s.append(seconds)
+            if lcs is None:
+                continue
+            total = 0.0
+            for capacity in checked.tolist():
+                cache = lcs.LRU(capacity)
+                reader = lcs.TraceReader(str(path), lcs.TraceType.ORACLE_GENERAL_TRACE)
+                start = time.perf_counter()
+                miss_ratio, _ = cache.process_trace(reader)
+                total += time.perf_counter() - start
+                lcs_hits[capacity] = round(n * (1.0 - miss_ratio))
+                del reader, cache  # no reader.close(): see bench_replay
+            lcs_s.append(total)
+    assert frame is not None
+    ours = dict(zip(frame["capacity"].tolist(),
+                    (frame["hit_ratio"].to_numpy() * n).round().astype(int).tolist(),
+                    strict=True))
+    return {
+        "requests": n, "keys": 100_000, "zipf_alpha": 1.0, "distinct_keys": distinct,
+        "capacities": len(capacities), "libcachesim_capacities": len(checked),
+        "libcachesim": getattr(lcs, "__version__", None) if lcs else None,
+        "mrc_seconds": mrc_s, "libcachesim_seconds": lcs_s or None,
+        "speedup": _median(lcs_s) / _median(mrc_s) if lcs_s else None,
+        "checked": [{"capacity": c, "mrc_hits": ours[c], "libcachesim_hits": lcs_hits.get(c)}
+                    for c in checked.tolist()],
+        "identical": all(ours[c] == lcs_hits[c] for c in lcs_hits) if lcs_hits else None,
+        "hit_ratio_range": [float(frame["hit_ratio"].iloc[0]),
+                            float(frame["hit_ratio"].iloc[-1])],
+    }
+
+
+def render_mrc(data: dict[str, Any]) -> str:
+    n, points, few = data["requests"], data["capacities"], data["libcachesim_capacities"]
+    lines = [
+        "7. Miss-ratio curve: simcache.mrc (one pass, LRU stack distances) vs libCacheSim "
+        "replaying capacities one by one",
+        f"   trace: {n:,} requests, Zipf({data['zipf_alpha']:g}) over {data['keys']:,} keys "
+        f"({data['distinct_keys']:,} seen); hit ratio {data['hit_ratio_range'][0]:.1%} to "
+        f"{data['hit_ratio_range'][1]:.1%} across the curve",
+    ]
+    mrc_s = _median(data["mrc_seconds"])
+    if data["libcachesim"] is None:
+        lines.append("   libcachesim is not installed (pip install libcachesim): "
+                     "simcache figures only")
+        lines += ["", table(["", "simcache.mrc"],
+                            [[f"wall time, {points} capacities (s)", f"{mrc_s:.2f}"]])]
+        return "\n".join(lines)
+    lcs_s = _median(data["libcachesim_seconds"])
+    rows = [
+        ["capacities", f"{points}", f"{few}", ""],
+        ["wall time, median (s)", f"{mrc_s:.2f}", f"{lcs_s:.2f}",
+         f"{data['speedup']:.2f}x"],
+        ["seconds per capacity", f"{mrc_s / points:.3f}", f"{lcs_s / few:.3f}",
+         f"{(lcs_s / few) / (mrc_s / points):.1f}x"],
+    ]
+    identical = "yes" if data["identical"] else "NO"
+    lines += [
+        f"   timed: simcache.mrc(int array, {points} capacities) against libcachesim "
+        f"{data['libcachesim']} LRU.process_trace over an oracleGeneral file, once per "
+        f"capacity (opening readers and writing the file not timed)",
+        "",
+        table(["", "simcache.mrc", "libCacheSim LRU", "ratio"], rows),
+        f"   hits identical at the {few} capacities both computed: {identical}",
+    ]
+    return "\n".join(lines)
+
+
 # -- profile -----------------------------------------------------------------------------
 def profile_full(requests_: int, top: int = 20) -> str:
     """cProfile of simcache.run on the full-model scenario, sorted by own time."""
@@ -626,7 +806,8 @@ def profile_full(requests_: int, top: int = 20) -> str:
 
 # -- driver ------------------------------------------------------------------------------
 RENDER = {"full": render_full, "writes": render_writes, "replay": render_replay,
-          "memory": render_memory, "slider": render_slider}
+          "memory": render_memory, "slider": render_slider, "sweep": render_sweep,
+          "mrc": render_mrc}
 
 
 def environment() -> dict[str, Any]:
@@ -664,6 +845,10 @@ def run_all(sections: Sequence[str], sizes: Sizes, repeat: int,
             data = bench_replay(sizes, repeat)
         elif name == "memory":
             data = bench_memory(sizes)
+        elif name == "sweep":
+            data = bench_sweep(sizes, repeat)
+        elif name == "mrc":
+            data = bench_mrc(sizes, repeat)
         else:
             data = bench_slider(sizes, slider)
         data["section_seconds"] = time.perf_counter() - start

@@ -111,28 +111,87 @@ def _fmt_cell(key: str, value: Any) -> str:
     return "none" if value is None else str(value)
 
 
+def _dask_client(address: str) -> Any:
+    """A Dask client connected to the scheduler at ``address`` (one-line errors)."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise UsageError("--scheduler needs Dask: pip install 'simcache[scale]' "
+                         "(dask[distributed])") from None
+    try:
+        return Client(address, timeout="10s")
+    except Exception as err:  # unreachable, refused, a malformed address: all one line
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise UsageError(f"--scheduler {address}: cannot connect: {reason}") from None
+
+
+def _stderr_progress(done: int, total: int) -> None:
+    end = "\n" if done >= total else ""
+    print(f"\rsimcache: {done}/{total} runs", end=end, file=sys.stderr, flush=True)
+
+
+def _fmt_interval(key: str, row: dict[str, Any]) -> str:
+    """``mean ± half-width`` of a replicated figure, in the figure's own format."""
+    mean, low, high = row[key], row[f"{key}_ci_low"], row[f"{key}_ci_high"]
+    if not isinstance(mean, float) or not math.isfinite(high - low):
+        return _fmt_cell(key, mean)
+    return f"{_fmt_cell(key, float(mean))} ± {_fmt_cell(key, (high - low) / 2)}"
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     from ..analysis.sweep import sweep
 
     scenario = load_scenario(args)
-    path, text = parse_assignment(args.vary, "--vary")
-    values = [parse_value(v.strip()) for v in text.split(",") if v.strip()]
-    if not values:
-        raise UsageError(f"--vary {args.vary!r}: give at least one value after '='")
+    grid: dict[str, list[Any]] = {}
+    for vary in args.vary:
+        path, text = parse_assignment(vary, "--vary")
+        values = [parse_value(v.strip()) for v in text.split(",") if v.strip()]
+        if not values:
+            raise UsageError(f"--vary {vary!r}: give at least one value after '='")
+        if path in grid:
+            raise UsageError(f"--vary {path}: given twice; put all its values in one --vary")
+        grid[path] = values
     columns = [c.strip() for c in args.columns.split(",") if c.strip()]
-    frame = sweep(scenario, path, values)
+    if args.workers and args.scheduler:
+        raise UsageError("--workers and --scheduler: give one or the other")
+    client = _dask_client(args.scheduler) if args.scheduler else None
+    progress = _stderr_progress if sys.stderr.isatty() else None
+    try:
+        executor = client.get_executor() if client is not None else args.workers
+        frame = sweep(scenario, grid, replications=args.replications, executor=executor,
+                      progress=progress)
+    except ImportError as err:  # raised on a Dask worker that lacks simcache or a dependency
+        if not args.scheduler:
+            raise
+        raise UsageError(f"--scheduler {args.scheduler}: a worker could not import what a run "
+                         f"needs ({err}); install simcache on every worker") from None
+    finally:
+        if client is not None:
+            client.close()
     unknown = [c for c in columns if c not in frame.columns]
     if unknown:
         raise UsageError(f"--columns: {', '.join(unknown)} not in the summary; try "
                          f"{', '.join(SWEEP_COLUMNS)}")
-    frame = frame[[path, *columns]]
+    replicated = args.replications > 1
     if args.json:
-        rows = [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+        keep = [*grid, *(["replications"] if replicated else []),
+                *(f"{c}{end}" for c in columns
+                  for end in (("", "_ci_low", "_ci_high") if replicated else ("",)))]
+        rows = [{k: _plain(v) for k, v in row.items()} for row in frame[keep].to_dict("records")]
         print(json.dumps(rows, indent=2, allow_nan=False))
         return 0
-    cells = [[_fmt_cell(c, row[c]) for c in frame.columns] for row in frame.to_dict("records")]
+    records = frame.to_dict("records")
+    frame = frame[[*grid, *columns]]
+    if replicated:  # each figure as "mean ± half-width of its 95 % interval"
+        cells = [[_fmt_cell(c, row[c]) if c in grid else _fmt_interval(c, row)
+                  for c in frame.columns] for row in records]
+    else:
+        cells = [[_fmt_cell(c, row[c]) for c in frame.columns] for row in records]
     widths = [max(len(str(c)), *(len(r[i]) for r in cells)) for i, c in enumerate(frame.columns)]
     print(scenario.describe())
+    if replicated:
+        print(f"{args.replications} replications per point: mean ± half-width of a 95 % "
+              "confidence interval (Student t)")
     print("  ".join(str(c).rjust(w) for c, w in zip(frame.columns, widths, strict=True)))
     for row in cells:
         print("  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)))
@@ -211,6 +270,17 @@ def cmd_presets(args: argparse.Namespace) -> int:
 
 
 # -- the parser --------------------------------------------------------------------------
+def _count(text: str) -> int:
+    """A whole number >= 1 (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
 def _scenario_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE", help="a scenario in a .toml or .json file")
     parser.add_argument("--preset", metavar="NAME",
@@ -232,13 +302,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("sweep", help="run one scenario across values of one field")
     _scenario_options(p)
-    p.add_argument("--vary", required=True, metavar="PATH=V1,V2,...",
-                   help="the field to vary and its values, e.g. tiers.0.capacity=100,500,2000")
+    p.add_argument("--vary", required=True, action="append", metavar="PATH=V1,V2,...",
+                   help="the field to vary and its values, e.g. tiers.0.capacity=100,500,2000; "
+                        "repeat it for a grid (every combination)")
     p.add_argument("--columns", default=",".join(SWEEP_COLUMNS), metavar="KEY,KEY",
                    help=f"summary keys to show (default {','.join(SWEEP_COLUMNS)})")
+    p.add_argument("--replications", type=_count, default=1, metavar="R",
+                   help="runs per point with independent seeds; R >= 2 shows each figure's "
+                        "mean and 95%% confidence interval (default 1)")
+    p.add_argument("--workers", type=_count, default=None, metavar="N",
+                   help="run on N local worker processes (default: one, this process)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (needs the scale "
+                        "extra: pip install 'simcache[scale]')")
     p.set_defaults(func=cmd_sweep)
     p = sub.add_parser("doctor", help="versions, widget support and which Redis the course uses")
     p.set_defaults(func=cmd_doctor)
+    from .traces import add_commands as add_trace_commands  # replay, mrc
+    add_trace_commands(sub)
     for name, text in (("policies", "list the eviction policies"),
                        ("strategies", "list the read and write strategies"),
                        ("protections", "list the protections (scenario: protections = [...])"),

@@ -395,6 +395,9 @@ def curve(frame: pd.DataFrame, x: str, y: str | Sequence[str],
     numeric_x = np.issubdtype(xs.dtype, np.number)
     for i, column in enumerate(ys):
         name, unit, _ = metric_label(column)
+        if f"{column}_ci_low" in frame.columns:  # a replicated sweep: its interval as a band
+            fig.add_trace(_band(xs.astype(float) if numeric_x else xs, frame, column,
+                                RUN_COLOURS[i % len(RUN_COLOURS)], name))
         fig.add_trace(go.Scatter(
             x=xs.astype(float) if numeric_x else xs, y=_array(frame[column]),
             mode="lines+markers", name=f"simulated {name}" if theory else name,
@@ -430,6 +433,61 @@ def curve(frame: pd.DataFrame, x: str, y: str | Sequence[str],
     fig.update_layout(legend=dict(x=0.99, y=0.02, xanchor="right", yanchor="bottom",
                                   bgcolor="rgba(255,255,255,0.8)"))
     return _style(fig, title or f"{y_title[0].upper()}{y_title[1:]} against {x}", height=420)
+
+
+def _rgba(colour: str, alpha: float) -> str:
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _band(xs: np.ndarray, frame: pd.DataFrame, column: str, colour: str,
+          name: str) -> go.Scatter:
+    """The confidence interval of ``column`` (``_ci_low`` to ``_ci_high``) as a filled band."""
+    low, high = _array(frame[f"{column}_ci_low"]), _array(frame[f"{column}_ci_high"])
+    return go.Scatter(x=np.concatenate([xs, xs[::-1]]), y=np.concatenate([high, low[::-1]]),
+                      fill="toself", fillcolor=_rgba(colour, 0.18), line=dict(width=0),
+                      mode="lines", name=f"{name}: 95 % interval", showlegend=False,
+                      hoverinfo="skip")
+
+
+def bands(frame: pd.DataFrame, x: str, y: str, by: str | None = None, *,
+          title: str | None = None, log_x: bool = False) -> go.Figure:
+    """Mean and confidence band of one figure of a replicated sweep, one line per ``by`` value.
+
+    ``frame`` is ``simcache.sweep(..., replications=R)`` with R ≥ 2 (columns ``y``,
+    ``y_ci_low``, ``y_ci_high``); ``by`` a swept field that tells designs apart, such as
+    ``strategy.read`` in a grid over it and ``x``. Where two bands overlap, the runs give
+    no evidence at this number of replications that the designs differ.
+    """
+    for column in [x, y, f"{y}_ci_low", f"{y}_ci_high", *([by] if by else [])]:
+        if column not in frame.columns:
+            hint = " (sweep with replications >= 2 for intervals)" if "_ci_" in column else ""
+            raise ValueError(f"column {column!r} is not in the table{hint}; it has "
+                             f"{', '.join(map(str, frame.columns[:8]))}…")
+    name, _, fraction = metric_label(y)
+    fmt = ".2%" if fraction else ".4g"
+    groups = [(None, frame)] if by is None else list(frame.groupby(by, sort=False))
+    fig = go.Figure()
+    for i, (label, group) in enumerate(groups):
+        colour = RUN_COLOURS[i % len(RUN_COLOURS)]
+        xs = group[x].to_numpy(dtype=float)
+        legend = name if label is None else str(label)
+        fig.add_trace(_band(xs, group, y, colour, legend))
+        n = group["replications"].to_numpy() if "replications" in group else None
+        fig.add_trace(go.Scatter(
+            x=xs, y=_array(group[y]), mode="lines+markers", name=legend,
+            line=dict(color=colour, width=2), marker=dict(size=7), customdata=np.stack(
+                [_array(group[f"{y}_ci_low"]), _array(group[f"{y}_ci_high"]),
+                 n if n is not None else np.full(len(group), np.nan)], axis=-1),
+            hovertemplate=f"{legend}<br>{x} = %{{x}}<br>{name}: %{{y:{fmt}}} (95 %: "
+                          f"%{{customdata[0]:{fmt}}} – %{{customdata[1]:{fmt}}}, "
+                          "%{customdata[2]} runs)<extra></extra>"))
+    fig.update_xaxes(title_text=field_title(x), type="log" if log_x else None)
+    fig.update_yaxes(title_text=_axis_title(y), tickformat=".1%" if fraction else None)
+    fig.update_layout(legend=dict(x=0.99, y=0.02, xanchor="right", yanchor="bottom",
+                                  bgcolor="rgba(255,255,255,0.8)"))
+    return _style(fig, title or f"{name[0].upper()}{name[1:]} against {x}: mean and 95 % "
+                  "interval", height=420)
 
 
 # -- a trace as a timeline ---------------------------------------------------------------
