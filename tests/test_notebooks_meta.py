@@ -10,7 +10,8 @@ The conventions (DESIGN.md, "Notebook conventions"):
   use names defined by the notebook's first code cell and by cells tagged
   ``exercise-setup``, nothing else;
 - every exercise has a solution value and a wrong value in
-  ``notebooks/solutions/answers.py``: the check must accept the first and reject the second.
+  ``notebooks/solutions/answers.py``: the check must accept the first and reject the second
+  (and reject each of the optional ``also_wrong`` values).
 
 nbval runs the notebooks themselves (``make test``); this file checks what nbval cannot.
 """
@@ -203,10 +204,11 @@ def test_exercise_accepts_the_solution(stem: str, cell_id: str):
 def test_exercise_rejects_a_wrong_answer_with_a_hint(stem: str, cell_id: str):
     entry = _solutions().get((stem, cell_id))
     assert entry is not None, f"no solution for {stem} {cell_id} in {_rel(ANSWERS)}"
-    verdict = _run_exercise(stem, cell_id, entry["wrong"])
-    assert not verdict, f"{stem} {cell_id}: the wrong answer {entry['wrong']} passes"
-    assert verdict.status in ("high", "low", "wrong", "invalid"), verdict.status
-    assert len(verdict.message) > 40, f"{stem} {cell_id}: say more than {verdict.message!r}"
+    for wrong in [entry["wrong"], *entry.get("also_wrong", [])]:
+        verdict = _run_exercise(stem, cell_id, wrong)
+        assert not verdict, f"{stem} {cell_id}: the wrong answer {wrong} passes"
+        assert verdict.status in ("high", "low", "wrong", "invalid"), verdict.status
+        assert len(verdict.message) > 40, f"{stem} {cell_id}: say more than {verdict.message!r}"
 
 
 # -- links a learner can click ------------------------------------------------------------------

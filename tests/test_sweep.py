@@ -14,7 +14,13 @@ import pytest
 
 import simcache as sc
 from simcache import bench
-from simcache.analysis.intervals import betainc, mean_interval, t_cdf, t_quantile
+from simcache.analysis.intervals import (
+    betainc,
+    mean_interval,
+    paired_interval,
+    t_cdf,
+    t_quantile,
+)
 from simcache.analysis.sweep import (
     confidence_intervals,
     grid_points,
@@ -75,6 +81,20 @@ def test_mean_interval_of_known_values():
     assert (mean, low, high) == pytest.approx((2.5, 2.5 - half, 2.5 + half))
     assert math.isnan(mean_interval([3.0])[1]) and mean_interval([3.0])[0] == 3.0
     assert mean_interval([2.0, float("nan"), 2.0]) == (2.0, 2.0, 2.0)
+
+
+def test_a_paired_interval_sees_a_difference_that_two_intervals_hide():
+    """Two designs' runs share each replication's luck: apart, their intervals overlap;
+    paired by replication, the difference (always +0.1 here) is shown at once."""
+    luck = [0.80, 0.95, 0.70, 0.90, 0.85]
+    a, b = [x + 0.1 for x in luck], luck
+    _, a_low, a_high = mean_interval(a)
+    _, b_low, b_high = mean_interval(b)
+    assert a_low < b_high  # the separate intervals overlap
+    mean, low, high = paired_interval(a, b)
+    assert (mean, low, high) == pytest.approx((0.1, 0.1, 0.1))
+    with pytest.raises(ValueError):
+        paired_interval([1.0, 2.0], [1.0])
 
 
 # -- grids and backward compatibility -----------------------------------------------------

@@ -104,3 +104,18 @@ def mean_interval(values: Sequence[float],
     sd = math.sqrt(math.fsum((x - mean) ** 2 for x in xs) / (n - 1))
     half = t_quantile(0.5 + confidence / 2.0, n - 1) * sd / math.sqrt(n)
     return mean, mean - half, mean + half
+
+
+def paired_interval(a: Sequence[float], b: Sequence[float],
+                    confidence: float = 0.95) -> tuple[float, float, float]:
+    """(mean, low, high) of the differences ``a[i] - b[i]``: a paired Student-t interval.
+
+    For two designs run with common random numbers (replication i of both with the same
+    seed, as :func:`simcache.sweep` does), pair the runs by replication: the luck the two
+    runs share cancels in each difference, so this interval is usually much narrower than
+    the two designs' own intervals, and it answers the question directly: the difference is
+    shown (at ``confidence``) when the interval excludes 0. Pairs with a NaN are left out.
+    """
+    if len(a) != len(b):
+        raise ValueError(f"paired_interval: {len(a)} and {len(b)} values; pair them one to one")
+    return mean_interval([float(x) - float(y) for x, y in zip(a, b, strict=True)], confidence)

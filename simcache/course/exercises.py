@@ -82,13 +82,16 @@ def _show(value: Any, unit: str) -> str:
 
 
 def check(answer: Any, expected: Any, *, rel: float | None = None, abs: float | None = None,
-          name: str = "answer", hint: str = "", unit: str = "", explain: str = "") -> Check:
+          name: str = "answer", hint: str = "", unit: str = "", explain: str = "",
+          at_least: bool = False) -> Check:
     """Compare a learner's ``answer`` with ``expected``; never raises.
 
     Numbers match within ``rel`` (relative) or ``abs`` (absolute) tolerance; with neither
     given, within 1 %. Other values (strings, booleans) must be equal; strings ignore
     case and surrounding spaces. ``hint`` is shown when the answer is wrong, ``explain``
-    when it is right; ``unit`` is written after numbers.
+    when it is right; ``unit`` is written after numbers. With ``at_least=True`` the check is
+    one-sided, for answers that must reach a target (a capacity for a hit ratio): right
+    from ``expected`` up to ``expected`` plus the tolerance, too low below ``expected``.
     """
     label = f"`{name}`"
     # The emoji are decoration: without an emoji font they show as boxes, so the words
@@ -112,6 +115,15 @@ def check(answer: Any, expected: Any, *, rel: float | None = None, abs: float | 
         rel = 0.01
     tolerance = max((rel or 0.0) * math.fabs(want), abs or 0.0)
     shown = f"{label} = {_show(x, unit)}"
+    if at_least:
+        if want <= x <= want + tolerance:
+            return Check(True, "ok", f"✅ Correct: {shown} is right (at least {_show(want, unit)}, "
+                                     f"at most {_show(want + tolerance, unit)})." + _tail(explain))
+        if x < want:
+            return Check(False, "low", f"❌ Not yet: {shown} is too low: it does not reach "
+                                       "the target." + _hint(hint))
+        return Check(False, "high", f"❌ Not yet: {shown} is too high: more than the target "
+                                    "needs." + _hint(hint))
     if math.fabs(x - want) <= tolerance:
         around = f"{_show(want, unit)} ± {_show(tolerance, unit)}" if tolerance else \
             _show(want, unit)

@@ -456,8 +456,15 @@ def bands(frame: pd.DataFrame, x: str, y: str, by: str | None = None, *,
 
     ``frame`` is ``simcache.sweep(..., replications=R)`` with R ≥ 2 (columns ``y``,
     ``y_ci_low``, ``y_ci_high``); ``by`` a swept field that tells designs apart, such as
-    ``strategy.read`` in a grid over it and ``x``. Where two bands overlap, the runs give
-    no evidence at this number of replications that the designs differ.
+    ``strategy.read`` in a grid over it and ``x``.
+
+    Each band is one design's own interval. Bands that do not overlap show a difference
+    (conservatively: two separate 95 % intervals can overlap while the difference is still
+    significant). Overlapping bands are inconclusive, not a sign that the designs are equal.
+    To compare two designs, put an interval on their difference itself: with the same seeds
+    for both designs, pair the runs by replication
+    (:func:`simcache.analysis.intervals.paired_interval`). A mean and its band also hide
+    runs that split into groups (some seeds collapsing, others not): look at the runs.
     """
     for column in [x, y, f"{y}_ci_low", f"{y}_ci_high", *([by] if by else [])]:
         if column not in frame.columns:

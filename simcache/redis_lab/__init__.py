@@ -68,14 +68,17 @@ from .server import START_TIMEOUT_S, PrivateServer
 from .steps import Step
 from .structures import (
     COMPACT_HASH_ENCODINGS,
+    DEFAULT_HASH_LIMITS,
     HASH_MAX_COMPACT_VALUE_BYTES,
     SAMPLE_USER,
     TYPICAL_REAL_REDIS,
     ExpiryDemo,
+    HashEncodingDemo,
     HashVsJson,
     StepsDemo,
     encoding_of,
     expiry_demo,
+    hash_encoding_demo,
     hash_vs_json,
     leaderboard,
     online_users,
@@ -90,7 +93,8 @@ __all__ = [
     # the demonstrations
     "Step", "StepsDemo", "ExpiryDemo", "expiry_demo", "SAMPLE_USER", "HashVsJson",
     "hash_vs_json", "COMPACT_HASH_ENCODINGS", "HASH_MAX_COMPACT_VALUE_BYTES",
-    "TYPICAL_REAL_REDIS", "online_users", "leaderboard", "encoding_of",
+    "TYPICAL_REAL_REDIS", "DEFAULT_HASH_LIMITS", "HashEncodingDemo", "hash_encoding_demo",
+    "online_users", "leaderboard", "encoding_of",
     "PIPELINE_KEYS_UNDER_MAXMEMORY", "PipelineResult", "pipelining",
     "ALL_MISSED_WAIT_S", "StampedeResult", "stampede",
     "InvalidationEvent", "InvalidationDemo", "LocalCache", "pubsub_invalidation",

@@ -42,7 +42,8 @@ class StampedeResult:
 
 
 def stampede(lab: Lab, threads: int = 8, *, use_lock: bool = True,
-             load_s: float = 0.2, name: str = "report:daily") -> StampedeResult:
+             load_s: float = 0.2, recheck: bool = True,
+             name: str = "report:daily") -> StampedeResult:
     """Cache-aside with ``threads`` concurrent misses on one key, with or without a lock.
 
     Without the lock every thread that missed loads. With redis-py's ``Lock`` (``SET NX``
@@ -51,6 +52,13 @@ def stampede(lab: Lab, threads: int = 8, *, use_lock: bool = True,
     A stampede is many readers missing at the same moment, so the loader also waits (up to
     ``ALL_MISSED_WAIT_S``) until every thread has made its first read: a thread the
     machine started late still misses instead of finding the value already stored.
+    ``recheck=False`` leaves out the read after acquiring the lock (the second check of
+    double-checked locking): each waiter then loads in turn once it holds the lock.
+
+    redis-py's ``timeout`` is the lock's lifetime whether or not its holder is alive: a
+    holder that runs past it has lost the lock and gets ``LockNotOwnedError`` on release
+    (``redis/lock.py``); a ``with`` block raises ``LockError`` when ``blocking_timeout``
+    passes before it acquires. The demo makes both far longer than the load.
     """
     if threads < 1:
         raise ValueError(f"threads = {threads!r}: must be >= 1")
@@ -90,7 +98,7 @@ def stampede(lab: Lab, threads: int = 8, *, use_lock: bool = True,
             r.set(key, value, ex=60)
             return value, "loaded"
         with r.lock(lock_name, timeout=patience, blocking_timeout=patience, sleep=0.01):
-            value = r.get(key)  # someone may have loaded it while we waited
+            value = r.get(key) if recheck else None  # loaded while we waited?
             if value is not None:
                 return value, "waited"
             value = slow_load()

@@ -215,3 +215,66 @@ def encoding_of(lab: Lab, name: str, typical: str) -> str:
     if lab.supports("object encoding"):
         return lab.client.object("encoding", lab.key(name))
     return typical
+
+
+# -- hash encodings: limits, field names, and no way back -----------------------------------
+#: Redis 7's defaults for the two limits (``config.c`` and the sample ``redis.conf``),
+#: shown where CONFIG GET is not available.
+DEFAULT_HASH_LIMITS = {"hash-max-listpack-entries": 512, "hash-max-listpack-value": 64}
+
+
+@dataclass(frozen=True)
+class HashEncodingDemo:
+    """A hash's encoding as it grows past a limit and shrinks back below it."""
+
+    limits: dict[str, int]
+    limits_measured: bool       # False: CONFIG GET unavailable, ``limits`` are the defaults
+    steps: tuple[Step, ...]
+    measured: bool              # False: no OBJECT ENCODING, the encodings are typical values
+
+    def table(self) -> pd.DataFrame:
+        return _steps_table(self.steps)
+
+
+def hash_encoding_demo(lab: Lab, name: str = "enc") -> HashEncodingDemo:
+    """OBJECT ENCODING of a hash: small; with a long value; after HDEL of that value;
+    and a hash whose only long string is a field *name*.
+
+    Both the field name and the value must fit ``hash-max-listpack-value``; once a hash
+    has become a ``hashtable`` it stays one when it shrinks (``t_hash.c`` converts only
+    from listpack to hashtable).
+    """
+    r, key, other = lab.client, lab.key(name), lab.key(f"{name}:by-field-name")
+    config: dict[str, int] = {}
+    if lab.supports("config"):
+        try:
+            for setting in DEFAULT_HASH_LIMITS:
+                config.update({k: int(v) for k, v in r.config_get(setting).items()
+                               if k == setting})
+        except Exception:  # managed services rename or forbid CONFIG
+            config = {}
+    limits = config if len(config) == len(DEFAULT_HASH_LIMITS) else dict(DEFAULT_HASH_LIMITS)
+    long = limits["hash-max-listpack-value"] + 1
+    measured = lab.supports("object encoding")
+
+    def encoding(k: str, typical: str) -> str:
+        return r.object("encoding", k) if measured else f"{typical} (typical)"
+
+    r.delete(key, other)
+    steps = []
+    r.hset(key, mapping={"name": "Grace", "city": "Arlington"})
+    r.expire(key, lab.safety_ttl_s)
+    steps.append(Step(f"HSET {name} name … city …", encoding(key, "listpack"),
+                      "2 short fields"))
+    r.hset(key, "bio", "b" * long)
+    steps.append(Step(f"HSET {name} bio <{long} bytes>", encoding(key, "hashtable"),
+                      f"a value over {long - 1} bytes"))
+    r.hdel(key, "bio")
+    steps.append(Step(f"HDEL {name} bio", encoding(key, "hashtable"),
+                      f"small again ({r.hlen(key)} short fields), still a hash table"))
+    r.hset(other, "f" * long, "1")
+    r.expire(other, lab.safety_ttl_s)
+    steps.append(Step(f"HSET {name}:by-field-name <{long}-byte field> 1",
+                      encoding(other, "hashtable"), "the field name counts too"))
+    r.delete(key, other)
+    return HashEncodingDemo(limits, bool(config), tuple(steps), measured)
