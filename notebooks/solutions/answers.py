@@ -42,10 +42,11 @@ SOLUTIONS: dict[tuple[str, str], dict[str, dict[str, object] | list[dict[str, ob
     # 01: the hit ratio that keeps 8 connections of 10 ms at most 70 % busy at 4,000
     # reads/s: 1 − 0.7 × 8 / (4,000 × 0.010) = 0.86. The wrong ones are copied from
     # section 5's printout (0.44 at 1,000 reads/s, 0.72 at 2,000) or section 4's 90 % example.
+    # The check is one-sided: 0.855, just under the target, leaves the pool over 70 % busy.
     ("01-measure-why-caching-pays", "exercise-target"): {
         "solution": {"answer": 0.86},
         "wrong": {"answer": 0.44},
-        "also_wrong": [{"answer": 0.72}, {"answer": 0.9}, {"answer": 86}],
+        "also_wrong": [{"answer": 0.72}, {"answer": 0.9}, {"answer": 86}, {"answer": 0.855}],
     },
     # 01: p99 is a database read, so it roughly doubles; "unchanged" is the trap.
     ("01-measure-why-caching-pays", "exercise-p99"): {
@@ -58,21 +59,26 @@ SOLUTIONS: dict[tuple[str, str], dict[str, dict[str, object] | list[dict[str, ob
         "solution": {"answer": -1},
         "wrong": {"answer": 30},
     },
-    # 07: a 100-byte value is over hash-max-listpack-value (64): a real hash table
-    # (listpack is the compact encoding since Redis 7, ziplist before).
+    # 07: a bio of exactly hash-max-listpack-value bytes (64 by default) is not over the
+    # limit: the hash stays compact, listpack (ziplist before Redis 7). hashtable is what
+    # the demo above shows for a value one byte longer; raw is the JSON string's encoding.
     ("07-use-redis-data-structures", "exercise-encoding"): {
-        "solution": {"answer": "hashtable"},
-        "wrong": {"answer": "listpack"},
+        "solution": {"answer": "listpack"},
+        "wrong": {"answer": "hashtable"},
+        "also_wrong": [{"answer": "raw"}],
     },
     # 07: alice, carol and bob; adding bob twice does not count him twice.
     ("07-use-redis-data-structures", "exercise-online"): {
         "solution": {"answer": 3},
         "wrong": {"answer": 5},
     },
-    # 07: ines 2350, mira 2300, tom 1850, raj 1400: tom is third, rank 2 from 0.
+    # 07: ines 2350, mira 2300, tom 1850, raj 1400: ines overtakes mira, who is second,
+    # rank 1 from 0. 0 is mira's rank before the win; 2 is her place counted from 1 (and
+    # the rank the demo above prints for ines).
     ("07-use-redis-data-structures", "exercise-rank"): {
-        "solution": {"answer": 2},
-        "wrong": {"answer": 3},
+        "solution": {"answer": 1},
+        "wrong": {"answer": 0},
+        "also_wrong": [{"answer": 2}],
     },
     # 07: a 1 ms round trip each: 3,000 one by one wait 3,000 ms; 3,000 / 200 = 15 batches
     # wait 15 ms; saved 2,985 ms. 3,000 forgets that the pipeline still waits once a batch.

@@ -53,17 +53,24 @@ from .connection import (
 )
 from .errors import RedisUnavailable
 from .eviction import (
+    MAXMEMORY_POLICIES,
     SIMULATOR_POLICY,
     EvictionComparison,
     EvictionRun,
     eviction_vs_simulator,
+    policy_for,
     simulator_scenario,
 )
 from .failure import FailureDemo, server_failure_demo
-from .locking import ALL_MISSED_WAIT_S, StampedeResult, stampede
-from .monitoring import InfoReport, info_hit_ratio
+from .locking import ALL_MISSED_WAIT_S, LOCK_POLL_S, StampedeResult, stampede
+from .monitoring import InfoReport, info_hit_ratio, keyspace_hits_if_exists_first
 from .pubsub import InvalidationDemo, InvalidationEvent, LocalCache, pubsub_invalidation
-from .round_trips import PIPELINE_KEYS_UNDER_MAXMEMORY, PipelineResult, pipelining
+from .round_trips import (
+    PIPELINE_KEYS_UNDER_MAXMEMORY,
+    PipelineResult,
+    pipelining,
+    waiting_saved_ms,
+)
 from .server import START_TIMEOUT_S, PrivateServer
 from .steps import Step
 from .structures import (
@@ -79,6 +86,7 @@ from .structures import (
     encoding_of,
     expiry_demo,
     hash_encoding_demo,
+    hash_limits,
     hash_vs_json,
     leaderboard,
     online_users,
@@ -94,13 +102,16 @@ __all__ = [
     "Step", "StepsDemo", "ExpiryDemo", "expiry_demo", "SAMPLE_USER", "HashVsJson",
     "hash_vs_json", "COMPACT_HASH_ENCODINGS", "HASH_MAX_COMPACT_VALUE_BYTES",
     "TYPICAL_REAL_REDIS", "DEFAULT_HASH_LIMITS", "HashEncodingDemo", "hash_encoding_demo",
+    "hash_limits",
     "online_users", "leaderboard", "encoding_of",
     "PIPELINE_KEYS_UNDER_MAXMEMORY", "PipelineResult", "pipelining",
-    "ALL_MISSED_WAIT_S", "StampedeResult", "stampede",
+    "waiting_saved_ms",
+    "ALL_MISSED_WAIT_S", "LOCK_POLL_S", "StampedeResult", "stampede",
     "InvalidationEvent", "InvalidationDemo", "LocalCache", "pubsub_invalidation",
     "CACHE_ASIDE_LUA", "zipf_keys", "cache_aside_load", "cache_aside_replay", "TimedReplay",
-    "InfoReport", "info_hit_ratio",
-    "SIMULATOR_POLICY", "EvictionRun", "EvictionComparison", "eviction_vs_simulator",
+    "InfoReport", "info_hit_ratio", "keyspace_hits_if_exists_first",
+    "SIMULATOR_POLICY", "MAXMEMORY_POLICIES", "policy_for", "EvictionRun", "EvictionComparison",
+    "eviction_vs_simulator",
     "simulator_scenario",
     "FailureDemo", "server_failure_demo",
 ]

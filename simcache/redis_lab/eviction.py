@@ -30,6 +30,29 @@ LRU_CLOCK_MS = 1000.0
 AGREEMENT_POINTS = 1.5
 
 
+#: Every ``maxmemory-policy``: which keys it may evict, and which of them first (Redis
+#: documentation, "Key eviction", https://redis.io/docs/latest/develop/reference/eviction/).
+MAXMEMORY_POLICIES: dict[str, tuple[str, str]] = {
+    "noeviction": ("no key", "none: writes fail with OOM"),
+    "allkeys-lru": ("any key", "least recently used"),
+    "allkeys-lfu": ("any key", "least frequently used"),
+    "allkeys-random": ("any key", "random"),
+    "volatile-lru": ("keys with an expiry", "least recently used"),
+    "volatile-lfu": ("keys with an expiry", "least frequently used"),
+    "volatile-random": ("keys with an expiry", "random"),
+    "volatile-ttl": ("keys with an expiry", "shortest remaining TTL"),
+}
+
+
+def policy_for(may_evict: str, first: str) -> str:
+    """The ``maxmemory-policy`` that evicts only ``may_evict`` ("any key", "keys with an
+    expiry"), ``first`` ("least recently used", …) first; see :data:`MAXMEMORY_POLICIES`."""
+    for name, (scope, order) in MAXMEMORY_POLICIES.items():
+        if (scope, order) == (may_evict, first):
+            return name
+    raise ValueError(f"no maxmemory-policy evicts {may_evict!r}, {first!r} first")
+
+
 def simulator_scenario(*, keys: int, requests: int, warmup_requests: int, zipf_alpha: float,
                        rate_rps: float, seed: int, capacity: int, policy: str,
                        clock_ms: float = LRU_CLOCK_MS) -> Scenario:

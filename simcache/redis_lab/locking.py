@@ -16,6 +16,8 @@ from .connection import Lab
 
 #: The loader waits at most this long for every thread's first read (see :func:`stampede`).
 ALL_MISSED_WAIT_S = 5.0
+#: How often a waiting thread tries the lock again (redis-py's ``sleep``; its default is 0.1 s).
+LOCK_POLL_S = 0.01
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ def stampede(lab: Lab, threads: int = 8, *, use_lock: bool = True,
             value = slow_load()
             r.set(key, value, ex=60)
             return value, "loaded"
-        with r.lock(lock_name, timeout=patience, blocking_timeout=patience, sleep=0.01):
+        with r.lock(lock_name, timeout=patience, blocking_timeout=patience, sleep=LOCK_POLL_S):
             value = r.get(key) if recheck else None  # loaded while we waited?
             if value is not None:
                 return value, "waited"

@@ -70,6 +70,14 @@ class InfoReport:
         return pd.DataFrame(rows, columns=["measure", "value", "note"])
 
 
+def keyspace_hits_if_exists_first(report: InfoReport) -> int:
+    """``keyspace_hits`` growth for :func:`info_hit_ratio`'s reads run again from an empty
+    cache by an application that sends ``EXISTS`` before each ``GET`` (and ``GET`` only
+    when the key exists): every successful lookup counts, whichever command made it."""
+    lookups_per_hit = len(("EXISTS", "GET"))
+    return lookups_per_hit * report.client_hits
+
+
 def _stats(lab: Lab) -> dict[str, Any] | None:
     info = lab.info("stats")
     return None if info is None else {k: int(info.get(k, 0)) for k in

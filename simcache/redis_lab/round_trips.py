@@ -96,6 +96,12 @@ def pipelining(lab: Lab, commands: int = 2000, batch: int = 500,
                           pipelined_s, lab.is_fake, distinct, note)
 
 
+def waiting_saved_ms(commands: int, batch: int, rtt_ms: float) -> float:
+    """Round-trip waiting a pipeline of ``batch`` commands per round trip saves over
+    sending ``commands`` one by one, at ``rtt_ms`` per round trip (waiting only)."""
+    return commands * rtt_ms - math.ceil(commands / batch) * rtt_ms
+
+
 def _delete(r: Any, keys: Sequence[str], chunk: int = 1000) -> int:
     """DEL the named keys, ``chunk`` per command; return how many existed."""
     return sum(int(r.delete(*keys[i:i + chunk])) for i in range(0, len(keys), chunk))

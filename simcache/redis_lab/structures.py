@@ -45,9 +45,19 @@ class ExpiryDemo:
     steps: tuple[Step, ...]
     ttl_s: int
     waited_s: float
+    #: How much INFO stats' ``expired_keys`` grew across the demo (server-wide, so other
+    #: clients' keys count too); None where INFO is missing (fakeredis).
+    expired_keys: int | None = None
 
     def table(self) -> pd.DataFrame:
-        return _steps_table(self.steps)
+        if self.expired_keys is None:
+            counter = Step("INFO stats: expired_keys", "n/a (no INFO)",
+                           "fakeredis has no INFO; a real Redis counts the expired key here")
+        else:
+            counter = Step("INFO stats: expired_keys", self.expired_keys,
+                           "growth while the demo ran: keys removed because their TTL ran "
+                           "out (server-wide)")
+        return _steps_table((*self.steps, counter))
 
 
 def expiry_demo(lab: Lab, ttl_s: int = 1, name: str = "greeting") -> ExpiryDemo:
@@ -57,6 +67,7 @@ def expiry_demo(lab: Lab, ttl_s: int = 1, name: str = "greeting") -> ExpiryDemo:
     client cannot pass between them; ``waited_s`` counts from before the ``SET``.
     """
     r, key = lab.client, lab.key(name)
+    before = lab.info("stats")
     start = time.perf_counter()
     pipe = r.pipeline(transaction=True)
     pipe.set(key, "hello", ex=ttl_s).get(key).ttl(key)
@@ -70,6 +81,9 @@ def expiry_demo(lab: Lab, ttl_s: int = 1, name: str = "greeting") -> ExpiryDemo:
     while r.exists(key) and time.perf_counter() < deadline:
         time.sleep(0.05)
     waited = time.perf_counter() - start
+    after = lab.info("stats")
+    expired = (None if before is None or after is None else
+               int(after.get("expired_keys", 0)) - int(before.get("expired_keys", 0)))
     steps += [
         Step(f"(wait {waited:.2f} s)", None, "the expiry passes"),
         Step(f"GET {name}", r.get(key), "a miss: the key is gone"),
@@ -83,7 +97,7 @@ def expiry_demo(lab: Lab, ttl_s: int = 1, name: str = "greeting") -> ExpiryDemo:
         Step(f"SET {name} 'hello'", stored, "no EX this time"),
         Step(f"TTL {name}", ttl, "-1 means it never expires (the demo deletes it now)"),
     ]
-    return ExpiryDemo(tuple(steps), ttl_s, waited)
+    return ExpiryDemo(tuple(steps), ttl_s, waited, expired)
 
 
 # -- hashes against JSON strings ----------------------------------------------------------
@@ -223,6 +237,22 @@ def encoding_of(lab: Lab, name: str, typical: str) -> str:
 DEFAULT_HASH_LIMITS = {"hash-max-listpack-entries": 512, "hash-max-listpack-value": 64}
 
 
+def hash_limits(lab: Lab) -> tuple[dict[str, int], bool]:
+    """The server's ``hash-max-listpack-entries`` and ``-value`` (read-only CONFIG GET),
+    and whether they were read; Redis 7's defaults where CONFIG is missing or forbidden."""
+    config: dict[str, int] = {}
+    if lab.supports("config"):
+        try:
+            for setting in DEFAULT_HASH_LIMITS:
+                config.update({k: int(v) for k, v in lab.client.config_get(setting).items()
+                               if k == setting})
+        except Exception:  # managed services rename or forbid CONFIG
+            config = {}
+    if len(config) == len(DEFAULT_HASH_LIMITS):
+        return config, True
+    return dict(DEFAULT_HASH_LIMITS), False
+
+
 @dataclass(frozen=True)
 class HashEncodingDemo:
     """A hash's encoding as it grows past a limit and shrinks back below it."""
@@ -245,15 +275,7 @@ def hash_encoding_demo(lab: Lab, name: str = "enc") -> HashEncodingDemo:
     from listpack to hashtable).
     """
     r, key, other = lab.client, lab.key(name), lab.key(f"{name}:by-field-name")
-    config: dict[str, int] = {}
-    if lab.supports("config"):
-        try:
-            for setting in DEFAULT_HASH_LIMITS:
-                config.update({k: int(v) for k, v in r.config_get(setting).items()
-                               if k == setting})
-        except Exception:  # managed services rename or forbid CONFIG
-            config = {}
-    limits = config if len(config) == len(DEFAULT_HASH_LIMITS) else dict(DEFAULT_HASH_LIMITS)
+    limits, limits_measured = hash_limits(lab)
     long = limits["hash-max-listpack-value"] + 1
     measured = lab.supports("object encoding")
 
@@ -271,10 +293,11 @@ def hash_encoding_demo(lab: Lab, name: str = "enc") -> HashEncodingDemo:
                       f"a value over {long - 1} bytes"))
     r.hdel(key, "bio")
     steps.append(Step(f"HDEL {name} bio", encoding(key, "hashtable"),
-                      f"small again ({r.hlen(key)} short fields), still a hash table"))
+                      f"small again ({r.hlen(key)} short fields), still a hash table "
+                      "(until the key is rebuilt)"))
     r.hset(other, "f" * long, "1")
     r.expire(other, lab.safety_ttl_s)
     steps.append(Step(f"HSET {name}:by-field-name <{long}-byte field> 1",
                       encoding(other, "hashtable"), "the field name counts too"))
     r.delete(key, other)
-    return HashEncodingDemo(limits, bool(config), tuple(steps), measured)
+    return HashEncodingDemo(limits, limits_measured, tuple(steps), measured)
