@@ -190,7 +190,7 @@ def test_format_flag_overrides_the_suffix(tmp_path, capsys):
     (["mrc", "--trace", "x.txt", "--capacities", "5", "--sample-rate", "0.1"],
      "not allowed with"),
     (["mrc", "--trace", "x.txt", "--sample-rate", "2"], "must be in (0, 1]"),
-    (["replay", "--trace", "x.txt", "--capacity", "-1"], "must be >= 1"),
+    (["replay", "--trace", "x.txt", "--capacity", "-1"], "expected a whole number >= 1, got -1"),
     (["replay", "--trace", "x.txt", "--capacity", "10", "--policy", "arc"], "invalid choice"),
     (["replay", "--trace", "x.txt"], "--capacity"),
 ])

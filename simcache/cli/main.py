@@ -270,17 +270,6 @@ def cmd_presets(args: argparse.Namespace) -> int:
 
 
 # -- the parser --------------------------------------------------------------------------
-def _count(text: str) -> int:
-    """A whole number >= 1 (argparse type)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
-    return value
-
-
 def _scenario_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE", help="a scenario in a .toml or .json file")
     parser.add_argument("--preset", metavar="NAME",
@@ -293,6 +282,8 @@ def _scenario_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .traces import add_commands as add_trace_commands  # replay, mrc
+    from .traces import count
     parser = _Parser(prog="simcache", description="Simulate application caches: hit ratio, "
                      "database load and latency for a scenario.")
     parser.add_argument("--version", action="version", version=f"simcache {__version__}")
@@ -307,10 +298,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "repeat it for a grid (every combination)")
     p.add_argument("--columns", default=",".join(SWEEP_COLUMNS), metavar="KEY,KEY",
                    help=f"summary keys to show (default {','.join(SWEEP_COLUMNS)})")
-    p.add_argument("--replications", type=_count, default=1, metavar="R",
+    p.add_argument("--replications", type=count, default=1, metavar="R",
                    help="runs per point with independent seeds; R >= 2 shows each figure's "
                         "mean and 95%% confidence interval (default 1)")
-    p.add_argument("--workers", type=_count, default=None, metavar="N",
+    p.add_argument("--workers", type=count, default=None, metavar="N",
                    help="run on N local worker processes (default: one, this process)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (needs the scale "
@@ -318,7 +309,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_sweep)
     p = sub.add_parser("doctor", help="versions, widget support and which Redis the course uses")
     p.set_defaults(func=cmd_doctor)
-    from .traces import add_commands as add_trace_commands  # replay, mrc
     add_trace_commands(sub)
     for name, text in (("policies", "list the eviction policies"),
                        ("strategies", "list the read and write strategies"),

@@ -66,13 +66,14 @@ def cmd_mrc(args: argparse.Namespace) -> int:
     return 0
 
 
-def _positive_int(text: str) -> int:
+def count(text: str) -> int:
+    """A whole number >= 1 (an argparse type, for every command that takes one)."""
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
     return value
 
 
@@ -105,14 +106,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     _trace_options(p)
     p.add_argument("--policy", default="lru", choices=list(POLICIES),
                    help="eviction policy (default lru)")
-    p.add_argument("--capacity", type=_positive_int, required=True, metavar="N",
+    p.add_argument("--capacity", type=count, required=True, metavar="N",
                    help="cache size in entries")
     p.set_defaults(func=cmd_replay)
     p = sub.add_parser("mrc", help="LRU hit ratio of a trace file at every capacity "
                                    "(one pass)")
     _trace_options(p)
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--capacities", type=_positive_int, metavar="N",
+    group.add_argument("--capacities", type=count, metavar="N",
                        help=f"show N capacities spread from 1 to the number of distinct keys "
                             f"(default {TABLE_ROWS} in the table, all of them in --csv)")
     group.add_argument("--sample-rate", type=_rate, metavar="R",
