@@ -37,6 +37,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 import numpy as np
@@ -77,20 +78,9 @@ def rules_of(content: Sequence[Any], value_bytes: int) -> list[Rules]:
 def classes_of(shares: Sequence[float], count: int) -> list[int]:
     """The content class of each of ``count`` key ids: ``shares`` of them each, spread
     evenly over ids (and so over popularity ranks)."""
-    bounds = []
-    total = 0.0
-    for share in shares:
-        total += share
-        bounds.append(total)
-    last = len(shares) - 1
-    out = []
-    for k in range(count):
-        u = (k * GOLDEN) % 1.0
-        cls = 0
-        while cls < last and u >= bounds[cls]:
-            cls += 1
-        out.append(cls)
-    return out
+    bounds = list(accumulate(shares))[:-1]  # the last class takes what is left
+    u = (np.arange(count, dtype=np.float64) * GOLDEN) % 1.0
+    return np.searchsorted(np.asarray(bounds), u, side="right").tolist()
 
 
 def match(template: str, text: str) -> int | None | bool:
@@ -118,7 +108,7 @@ class Edge:
         self.rules = rules_of(content, value_bytes)
         self.klass = classes_of([c.share for c in content], space)
         #: Per key id, whether its class takes no writes (None: every class does).
-        self.read_only = (np.array([not self.rules[c].writable for c in self.klass], bool)
+        self.read_only = (np.array([not r.writable for r in self.rules])[self.klass]
                           if not all(r.writable for r in self.rules) else None)
         self.clients = clients
         self.pops = cdn.spec.pops if cdn is not None else 1
@@ -155,7 +145,7 @@ class Edge:
                 if how is not None:
                     self._served(self.b_index, key, entry[0], t)
                     if how == "stale":
-                        self._refresh(store, key, t, rules, rules.browser, shared=False)
+                        self._refresh(store, key, entry[0], t, rules, rules.browser)
                     return True
                 if rules.etag:
                     b_tag = entry[0]
@@ -170,7 +160,7 @@ class Edge:
                     self._served(self.c_index, key, entry[0], t)
                     self._to_browser(key, client, entry[0], entry[DATE], t, b_tag, rules)
                     if how == "stale":
-                        self._refresh(store, key, t, rules, rules.cdn, shared=True)
+                        self._refresh(store, key, entry[0], t, rules, rules.cdn)
                     return True
                 if rules.etag:
                     c_tag = entry[0]
@@ -215,15 +205,14 @@ class Edge:
             self._store(self.browsers.instance(client), key, version, date, now, rules,
                         rules.browser)
 
-    def _refresh(self, store: Store, key: int, now: float, rules: Rules, rule: Decision,
-                 shared: bool) -> None:
-        """stale-while-revalidate: the copy just served is revalidated in the background
-        against the committed version (a 304 when it is unchanged)."""
+    def _refresh(self, store: Store, key: int, served: int, now: float, rules: Rules,
+                 rule: Decision) -> None:
+        """stale-while-revalidate: the copy just served (version ``served``) is revalidated
+        in the background against the committed version (a 304 when it is unchanged)."""
         w = self.ctx.recorder.window
         w.edge_refreshes += 1
         current = self.ctx.db.committed[key]
-        entry = store.get(key, now)
-        if rules.etag and entry is not None and entry[0] == current:
+        if rules.etag and served == current:
             w.origin_not_modified += 1
             w.origin_bytes_saved += rules.body_bytes
         else:
